@@ -1,0 +1,180 @@
+"""Skill groups, their requirements, certifications and the append-only event chain."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from tenants.models import Membership, TenantScopedModel
+from training.models import Curriculum, Industry, Quiz
+
+
+class SkillGroup(TenantScopedModel):
+    code = models.SlugField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=120)
+    industries = models.ManyToManyField(
+        Industry, related_name="skill_groups", blank=True, verbose_name=_("industries")
+    )
+    validity_days = models.PositiveIntegerField(_("validity (days)"), default=365)
+    requires_approval = models.BooleanField(_("team lead must approve"), default=True)
+    reminder_days = models.PositiveIntegerField(_("reminder before expiry (days)"), default=30)
+    target_headcount = models.PositiveIntegerField(_("target headcount"), default=0)
+    external_id = models.CharField(_("external id"), max_length=80, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("skill group")
+        verbose_name_plural = _("skill groups")
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "code"], name="skillgroup_unique_code"),
+            models.CheckConstraint(condition=Q(validity_days__gte=1), name="skillgroup_validity"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class Requirement(TenantScopedModel):
+    """One thing a skill group needs: a curriculum completed, or a quiz passed with a minimum
+    score. Curriculum requirements name a curriculum code through a version; any completed
+    version at or above it counts."""
+
+    skill_group = models.ForeignKey(
+        SkillGroup, on_delete=models.CASCADE, related_name="requirements"
+    )
+    curriculum = models.ForeignKey(
+        Curriculum,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("curriculum to complete"),
+    )
+    quiz = models.ForeignKey(
+        Quiz,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("quiz to pass"),
+    )
+    min_score_percent = models.PositiveSmallIntegerField(
+        _("minimum score (%)"), null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("requirement")
+        verbose_name_plural = _("requirements")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(curriculum__isnull=False) & Q(quiz__isnull=True))
+                | (Q(curriculum__isnull=True) & Q(quiz__isnull=False)),
+                name="requirement_exactly_one_target",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_score_percent__isnull=True) | Q(min_score_percent__lte=100),
+                name="requirement_min_score_range",
+            ),
+        ]
+
+
+class Certification(TenantScopedModel):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending approval")
+        ACTIVE = "active", _("Active")
+        EXPIRED = "expired", _("Expired")
+        REJECTED = "rejected", _("Rejected")
+        REVOKED = "revoked", _("Revoked")
+
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="certifications", verbose_name=_("agent")
+    )
+    skill_group = models.ForeignKey(
+        SkillGroup, on_delete=models.PROTECT, related_name="certifications"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    valid_from = models.DateTimeField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
+    grace_until = models.DateTimeField(
+        _("recertify by"),
+        null=True,
+        blank=True,
+        help_text=_("Set when a new curriculum version requires recertification."),
+    )
+    evidence = models.JSONField(_("evidence"), default=dict, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_comment = models.TextField(_("comment"), blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("certification")
+        verbose_name_plural = _("certifications")
+        ordering = ["-created_at"]
+        constraints = [
+            # One live certification (pending or active) per agent and skill group.
+            models.UniqueConstraint(
+                fields=["tenant", "membership", "skill_group"],
+                condition=Q(status__in=["pending", "active"]),
+                name="certification_one_live",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="active")
+                | (Q(valid_from__isnull=False) & Q(valid_until__isnull=False)),
+                name="certification_active_has_window",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gt=F("valid_from")),
+                name="certification_window_order",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["tenant", "skill_group", "status", "valid_until"],
+                name="cert_group_status_until",
+            ),
+            models.Index(fields=["tenant", "membership", "status"], name="cert_agent_status"),
+            models.Index(
+                fields=["tenant", "valid_until"],
+                condition=Q(status="active"),
+                name="cert_active_until",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership} · {self.skill_group.code} · {self.status}"
+
+
+class CertificationEvent(TenantScopedModel):
+    """Append-only history of a certification. Each row hashes its content and the previous
+    row's hash (per tenant), so an edit behind the database's back is detectable."""
+
+    certification = models.ForeignKey(
+        Certification, on_delete=models.PROTECT, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(_("at"))
+    old_status = models.CharField(_("old status"), max_length=10, blank=True)
+    new_status = models.CharField(_("new status"), max_length=10)
+    reason = models.TextField(_("reason"), blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("certification event")
+        verbose_name_plural = _("certification events")
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["tenant", "at"], name="certevent_tenant_at")]

@@ -1,0 +1,150 @@
+"""Shift assignments (guarded in the database), webhook endpoints and deliveries."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from certification.models import Certification, SkillGroup
+from tenants.models import Membership, OutboxEvent, TenantScopedModel
+
+
+class ShiftAssignment(TenantScopedModel):
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Source(models.TextChoices):
+        ROSTER = "roster", _("Roster page")
+        API = "api", _("API")
+        ADMIN = "admin", _("Administration")
+
+    membership = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("agent")
+    )
+    skill_group = models.ForeignKey(
+        SkillGroup, on_delete=models.PROTECT, related_name="assignments"
+    )
+    certification = models.ForeignKey(
+        Certification, on_delete=models.PROTECT, null=True, blank=True, related_name="assignments"
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.SCHEDULED
+    )
+    cancel_reason = models.TextField(_("cancellation reason"), blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    external_ref = models.CharField(_("external reference"), max_length=120, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("shift assignment")
+        verbose_name_plural = _("shift assignments")
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="assignment_window_order"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="scheduled") | ~Q(cancel_reason=""),
+                name="assignment_cancel_has_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "skill_group", "starts_at"], name="assign_group_start"),
+            models.Index(fields=["tenant", "membership", "starts_at"], name="assign_agent_start"),
+            models.Index(
+                fields=["tenant", "certification"],
+                condition=Q(status="scheduled"),
+                name="assign_live_by_cert",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership} · {self.skill_group.code} · {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class IdempotencyRecord(TenantScopedModel):
+    """The first answer to a request carrying an Idempotency-Key, replayed on retries."""
+
+    key = models.CharField(max_length=200)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "key"], name="idempotency_unique_key")
+        ]
+
+
+class WebhookEndpoint(TenantScopedModel):
+    url = models.URLField(_("URL"), max_length=500)
+    secret = models.CharField(_("signing secret"), max_length=200, editable=False)
+    event_types = models.JSONField(
+        _("event types"), default=list, blank=True, help_text=_("Empty means every event type.")
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+
+    def __str__(self) -> str:
+        return self.url
+
+    def wants(self, event_type: str) -> bool:
+        return not self.event_types or event_type in self.event_types
+
+
+class WebhookDelivery(TenantScopedModel):
+    """One event to one endpoint; retried under the same webhook-id until delivered."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed (gave up)")
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["endpoint", "event"], name="delivery_unique")
+        ]
+        indexes = [
+            models.Index(
+                fields=["tenant", "next_attempt_at"],
+                condition=Q(status="pending"),
+                name="delivery_due",
+            )
+        ]
+
+
+class WebhookAttempt(TenantScopedModel):
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="log")
+    at = models.DateTimeField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("webhook attempt")
+        verbose_name_plural = _("webhook attempts")
+        ordering = ["at"]

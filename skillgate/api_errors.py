@@ -1,0 +1,52 @@
+"""One place that turns every API failure into the same JSON body:
+
+{"error": {"code": "<machine code>", "message": "<human text>", "details": ...}}
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .errors import DomainError
+
+
+def error_body(code: str, message: str, details=None) -> dict:
+    body = {"error": {"code": code, "message": message}}
+    if details is not None:
+        body["error"]["details"] = details
+    return body
+
+
+def not_found_response() -> Response:
+    # Identical for a missing object and another tenant's object: nothing leaks.
+    return Response(error_body("not_found", _("Not found.")), status=status.HTTP_404_NOT_FOUND)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        return Response(error_body(exc.code, exc.message, exc.details), status=exc.status)
+    if isinstance(exc, Http404 | exceptions.NotFound):
+        return not_found_response()
+    if isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = error_body("validation_error", _("The request is invalid."), exc.detail)
+        return response
+    if isinstance(exc, exceptions.ParseError):
+        response.data = error_body("malformed_body", str(exc.detail))
+        return response
+    code = getattr(exc, "default_code", "error")
+    detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+    if isinstance(detail, dict | list):
+        response.data = error_body(code, _("The request failed."), detail)
+    else:
+        response.data = error_body(getattr(detail, "code", code) or code, str(detail))
+    return response

@@ -1,0 +1,16 @@
+from importlib import import_module
+
+
+def navigation(request):
+    """Each app may offer ``nav_items(request)`` in its dashboard module; the base layout shows
+    them, so the shared layout never needs to know which apps exist."""
+    if not getattr(request, "tenant", None) or request.membership is None:
+        return {"nav_items": []}
+    items = []
+    for app in ("training", "certification", "scheduling"):
+        try:
+            module = import_module(f"{app}.dashboard")
+        except ModuleNotFoundError:
+            continue
+        items.extend(getattr(module, "nav_items", lambda request: [])(request))
+    return {"nav_items": items}

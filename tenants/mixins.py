@@ -1,0 +1,211 @@
+"""Tenant scoping that is the default and hard to forget.
+
+- Views: ``get_for_tenant_or_404`` and ``TenantRequiredMixin``/``tenant_view``.
+- DRF: ``TenantAPIMixin`` seals ``get_queryset``; subclasses declare ``base_queryset()`` and the
+  tenant filter is always applied on top (after PostHog's TeamAndOrgViewSetMixin).
+- Admin: ``TenantAdminMixin`` scopes the changelist, object lookups and foreign-key choices and
+  answers 404 for rows of other tenants exactly as for missing ones.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import Http404
+from rest_framework import permissions
+
+from .models import Role, Tenant
+
+
+def scope_queryset(queryset: models.QuerySet, tenant: Tenant | None) -> models.QuerySet:
+    if tenant is None:
+        return queryset.none()
+    return queryset.filter(tenant_id=tenant.pk)
+
+
+def get_for_tenant_or_404(queryset_or_model, tenant: Tenant | None, **lookup):
+    """The one lookup for URL ids: another tenant's row and a missing row give the same 404."""
+    queryset = (
+        queryset_or_model._default_manager.all()
+        if isinstance(queryset_or_model, type)
+        else queryset_or_model
+    )
+    try:
+        return scope_queryset(queryset, tenant).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def tenant_view(roles: set[str] | None = None):
+    """Decorator for function views: signed in, in a tenant, and (optionally) one of ``roles``."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if request.tenant is None:
+                raise Http404
+            if roles is not None and request.membership.role not in roles:
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        wrapped.tenant_scoped = True
+        return wrapped
+
+    return decorator
+
+
+LEAD_ROLES = {Role.TEAM_LEAD, Role.TRAINER, Role.TENANT_ADMIN}
+ADMIN_ROLES = {Role.TENANT_ADMIN}
+
+
+class HasRole(permissions.BasePermission):
+    """DRF permission: session users need one of the view's ``allowed_roles``; keys pass."""
+
+    def has_permission(self, request, view):
+        roles = getattr(view, "allowed_roles", None)
+        membership = getattr(request, "membership", None)
+        if roles is None or membership is None:
+            return True
+        return membership.role in roles
+
+
+class TenantAPIMixin:
+    """Every queryset of an API view is filtered by the request's tenant; this cannot be skipped."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "get_queryset" in cls.__dict__:
+            raise TypeError(
+                f"{cls.__name__} overrides get_queryset(); override base_queryset() instead so "
+                "the tenant filter stays applied."
+            )
+
+    def base_queryset(self) -> models.QuerySet:
+        return self.queryset.all()
+
+    def get_queryset(self) -> models.QuerySet:
+        if getattr(self, "swagger_fake_view", False):
+            return self.base_queryset().none()
+        return scope_queryset(self.base_queryset(), self.request.tenant)
+
+
+class TenantAdminMixin:
+    """Scopes a ModelAdmin to the admin user's active tenant (platform superusers see all)."""
+
+    tenant_field = "tenant"
+    admin_roles: set[str] = {Role.TENANT_ADMIN}
+    read_roles: set[str] | None = None
+
+    def _tenant(self, request):
+        return getattr(request, "tenant", None)
+
+    def _role(self, request):
+        membership = getattr(request, "membership", None)
+        return membership.role if membership else None
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return scope_queryset(qs, self._tenant(request))
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Django redirects with "doesn't exist"; answer a plain 404 instead so that another
+        # tenant's id and a missing id look exactly alike.
+        raise Http404
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser or self._role(request) in self._readers()
+
+    def _readers(self):
+        return self.admin_roles | (self.read_roles or set())
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser or self._role(request) in self._readers()
+
+    def has_add_permission(self, request, *args):
+        return request.user.is_superuser or self._role(request) in self.admin_roles
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser or self._role(request) in self.admin_roles
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser or self._role(request) in self.admin_roles
+
+    def get_exclude(self, request, obj=None):
+        exclude = list(super().get_exclude(request, obj) or [])
+        if not request.user.is_superuser:
+            exclude.append(self.tenant_field)
+        return exclude
+
+    def save_model(self, request, obj, form, change):
+        if not change and not request.user.is_superuser:
+            obj.tenant = self._tenant(request)
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        for inline_form in formset.forms:
+            instance = inline_form.instance
+            if hasattr(instance, "tenant_id") and instance.tenant_id is None:
+                instance.tenant_id = form.instance.tenant_id
+        super().save_formset(request, form, formset, change)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        _scope_choices(field, db_field, request)
+        return field
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        _scope_choices(field, db_field, request)
+        return field
+
+
+def _scope_choices(field, db_field, request):
+    """Foreign-key choices in admin forms offer only rows of the active tenant."""
+    if field is None or request.user.is_superuser:
+        return
+    related = db_field.related_model
+    if related is Tenant:
+        return
+    if any(f.name == "tenant" for f in related._meta.fields):
+        field.queryset = scope_queryset(field.queryset, getattr(request, "tenant", None))
+
+
+class TenantModelAdmin(TenantAdminMixin, admin.ModelAdmin):
+    pass
+
+
+class TenantInlineMixin:
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return scope_queryset(qs, getattr(request, "tenant", None))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        _scope_choices(field, db_field, request)
+        return field
+
+    def _parent_admin(self):
+        return self.admin_site._registry[self.parent_model]
+
+    # Inline rows are edited through their parent, so the parent's role rules decide.
+    def has_view_permission(self, request, obj=None):
+        return self._parent_admin().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return self._parent_admin().has_change_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._parent_admin().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._parent_admin().has_change_permission(request, obj)

@@ -1,0 +1,111 @@
+"""Reusable tenant-isolation checks.
+
+Each app lists its URLs in ``tests/<app>/isolation.py``:
+
+    CASES = [Case("training:lesson", make=lambda w: make_lesson(w.tenant))]
+    MAKERS = {Lesson: lambda w: make_lesson(w.tenant)}      # for the admin pages
+    GLOBAL_URLS = {"training:search": "no object id in the URL"}
+
+``Case`` checks, for every HTTP method, that a user (or API key) of tenant B gets exactly the same
+response (status and body) for tenant A's object as for an id that does not exist, and that it is
+a 404 for the method the URL is meant for.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.test import Client
+from django.urls import reverse
+
+METHODS = ("get", "post", "put", "patch", "delete")
+MISSING_INT = 2_000_000_000
+MISSING_STR = "does-not-exist"
+_CSRF = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]+"')
+
+
+@dataclass
+class Case:
+    url_name: str
+    make: Callable  # world -> tenant-A object
+    kwargs: Callable = field(default=lambda obj: {"pk": obj.pk})
+    api: bool = False
+    persona: str = "admin"  # which persona of tenant B asks: "admin" or "agent"
+    methods: tuple[str, ...] = METHODS
+
+    @property
+    def id(self) -> str:
+        return self.url_name
+
+
+def missing_kwargs(kwargs: dict) -> dict:
+    return {k: MISSING_INT if isinstance(v, int) else MISSING_STR for k, v in kwargs.items()}
+
+
+def normalise(body: bytes) -> bytes:
+    # CSRF tokens are masked differently on every render; nothing else may differ.
+    return _CSRF.sub(b'name="csrfmiddlewaretoken" value=""', body)
+
+
+def foreign_client(world, case: Case, api_client_for) -> Client:
+    if case.api:
+        return api_client_for(world.other_tenant)
+    membership = world.other_admin if case.persona == "admin" else world.other_agent_b
+    client = Client()
+    client.force_login(membership.user)
+    session = client.session
+    session["tenant_id"] = membership.tenant_id
+    session.save()
+    return client
+
+
+def assert_isolated(
+    client, url_foreign: str, url_missing: str, methods=METHODS, allowed=(404, 405), need_404=True
+) -> None:
+    seen_404 = False
+    for method in methods:
+        call = getattr(client, method)
+        kwargs = {"content_type": "application/json", "data": "{}"} if method != "get" else {}
+        foreign = call(url_foreign, **kwargs)
+        missing = call(url_missing, **kwargs)
+        assert foreign.status_code == missing.status_code, (
+            f"{method.upper()} {url_foreign}: {foreign.status_code} for another tenant's object "
+            f"but {missing.status_code} for a missing one"
+        )
+        # The page may echo the requested path (e.g. the language switcher's "next"); nothing else.
+        foreign_body = normalise(foreign.content).replace(
+            url_foreign.encode(), url_missing.encode()
+        )
+        assert foreign_body == normalise(missing.content), (
+            f"{method.upper()} {url_foreign}: body differs from the missing-object body"
+        )
+        assert foreign.status_code in allowed, (
+            f"{method.upper()} {url_foreign} answered {foreign.status_code} to another tenant"
+        )
+        seen_404 |= foreign.status_code == 404
+    assert seen_404 or not need_404, f"{url_foreign} never answered 404"
+
+
+def check_case(case: Case, world, api_client_for) -> None:
+    obj = case.make(world)
+    kwargs = case.kwargs(obj)
+    url_foreign = reverse(case.url_name, kwargs=kwargs)
+    url_missing = reverse(case.url_name, kwargs=missing_kwargs(kwargs))
+    client = foreign_client(world, case, api_client_for)
+    assert_isolated(client, url_foreign, url_missing, case.methods)
+
+
+def admin_urls(model, pk) -> list[tuple[str, str]]:
+    opts = model._meta
+    out = []
+    for action in ("change", "delete", "history"):
+        name = f"admin:{opts.app_label}_{opts.model_name}_{action}"
+        out.append(
+            (
+                reverse(name, kwargs={"object_id": pk}),
+                reverse(name, kwargs={"object_id": MISSING_INT}),
+            )
+        )
+    return out

@@ -1,0 +1,20 @@
+"""Collects every app's isolation declarations (tests/<app>/isolation.py)."""
+
+from importlib import import_module
+
+APPS = ["tenants", "training", "certification", "scheduling"]
+
+CASES = []
+MAKERS = {}
+GLOBAL_URLS = {}
+GLOBAL_MODELS = {}
+
+for _app in APPS:
+    try:
+        _module = import_module(f"tests.{_app}.isolation")
+    except ModuleNotFoundError:
+        continue
+    CASES.extend(getattr(_module, "CASES", []))
+    MAKERS.update(getattr(_module, "MAKERS", {}))
+    GLOBAL_URLS.update(getattr(_module, "GLOBAL_URLS", {}))
+    GLOBAL_MODELS.update(getattr(_module, "GLOBAL_MODELS", {}))
