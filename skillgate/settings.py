@@ -2,6 +2,7 @@
 
 import os
 import sys
+from importlib import import_module
 from pathlib import Path
 
 import dj_database_url
@@ -221,7 +222,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_TIMEZONE = "UTC"
+# Periodic work is declared by each app in <app>/beat.py (plain dicts, no Django imports).
 CELERY_BEAT_SCHEDULE: dict = {}
+for _app in ("training", "certification", "scheduling"):
+    try:
+        CELERY_BEAT_SCHEDULE.update(import_module(f"{_app}.beat").SCHEDULE)
+    except ModuleNotFoundError:
+        pass
 
 LOGGING = {
     "version": 1,
@@ -232,3 +239,11 @@ LOGGING = {
 
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# --- training ---
+# Answers arriving this long after the deadline still count (requests in flight).
+ATTEMPT_GRACE_SECONDS = int(os.environ.get("ATTEMPT_GRACE_SECONDS", "30"))
+
+# --- certification ---
+
+# --- scheduling ---

@@ -1,0 +1,38 @@
+"""Writing events for the outside world. Call inside the transaction of the change itself."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from skillgate.tasks import enqueue
+
+from .models import OutboxEvent
+
+DISPATCH_TASK = "scheduling.tasks.dispatch_outbox"
+
+
+def publish(*, tenant_id: int, event_type: str, payload: dict) -> OutboxEvent:
+    """Record an event in the outbox (same transaction as the caller's change) and nudge the
+    dispatcher after commit. If the nudge is lost (broker down), the periodic dispatcher still
+    finds the row: the event is delayed, never dropped."""
+    event = OutboxEvent.objects.create(tenant_id=tenant_id, event_type=event_type, payload=payload)
+    transaction.on_commit(lambda: _nudge(tenant_id))
+    return event
+
+
+def publish_many(*, tenant_id: int, events: list[tuple[str, dict]]) -> list[OutboxEvent]:
+    rows = OutboxEvent.objects.bulk_create(
+        [OutboxEvent(tenant_id=tenant_id, event_type=t, payload=p) for t, p in events]
+    )
+    if rows:
+        transaction.on_commit(lambda: _nudge(tenant_id))
+    return rows
+
+
+def _nudge(tenant_id: int) -> None:
+    try:
+        enqueue(DISPATCH_TASK, tenant_id=tenant_id)
+    except Exception:  # noqa: BLE001 - a broker outage must not fail the user's request
+        import logging
+
+        logging.getLogger(__name__).warning("outbox nudge failed; the periodic sweep will retry")
