@@ -6,6 +6,7 @@ from . import views
 from .admin_site import admin_site
 
 api_v1 = [
+    path("", include("tenants.api_urls")),
     path("", include("certification.api_urls")),
     path("", include("scheduling.api_urls")),
     path("", include("training.api_urls")),

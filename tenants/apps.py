@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class TenantsConfig(AppConfig):
     name = "tenants"
     verbose_name = _("Tenants and people")
+
+    def ready(self):
+        from . import schema  # noqa: F401  (registers the API key security scheme)

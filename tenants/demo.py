@@ -43,7 +43,8 @@ class DemoContext:
 
 def _user(username: str, display_name: str) -> User:
     user, created = User.objects.get_or_create(
-        username=username, defaults={"display_name": display_name, "email": f"{username}@demo.invalid"}
+        username=username,
+        defaults={"display_name": display_name, "email": f"{username}@demo.invalid"},
     )
     if created:
         user.set_password(DEMO_PASSWORD)
@@ -63,11 +64,16 @@ def _member(tenant, username, display_name, role, team, employee_id) -> Membersh
 @transaction.atomic
 def seed_demo() -> DemoContext:
     tenant, _ = Tenant.objects.get_or_create(
-        slug="harbour", defaults={"name": "Harbour Contact Centre 港湾联络中心", "time_zone": "Asia/Shanghai"}
+        slug="harbour",
+        defaults={"name": "Harbour Contact Centre 港湾联络中心", "time_zone": "Asia/Shanghai"},
     )
     other, _ = Tenant.objects.get_or_create(
-        slug="northwind", defaults={"name": "Northwind Support 北风客服", "time_zone": "Europe/Berlin",
-                                    "default_language": "en"}
+        slug="northwind",
+        defaults={
+            "name": "Northwind Support 北风客服",
+            "time_zone": "Europe/Berlin",
+            "default_language": "en",
+        },
     )
     teams = {
         key: Team.objects.get_or_create(tenant=tenant, name=name)[0] for key, name in TEAMS.items()
@@ -85,7 +91,9 @@ def seed_demo() -> DemoContext:
     _member(other, "nw.admin", "Anna Berg", Role.TENANT_ADMIN, None, "NA01")
     _member(other, "nw.agent", "Jonas Weber", Role.AGENT, None, "NE01")
     Membership.objects.get_or_create(
-        tenant=other, user=people["trainer"].user, defaults={"role": Role.TRAINER, "employee_id": "NT01"}
+        tenant=other,
+        user=people["trainer"].user,
+        defaults={"role": Role.TRAINER, "employee_id": "NT01"},
     )
     ctx = DemoContext(tenant=tenant, other_tenant=other, people=people, teams=teams)
     for app in ("training", "certification", "scheduling"):

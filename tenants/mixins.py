@@ -144,6 +144,28 @@ class TenantAdminMixin:
             exclude.append(self.tenant_field)
         return exclude
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if request.user.is_superuser:
+            return form
+        tenant = self._tenant(request)
+
+        class TenantForm(form):
+            # The tenant is not a form field, but unique constraints that include it must still
+            # be validated on the form (a clear error next to the field, not an IntegrityError).
+            def _post_clean(self):
+                if self.instance.tenant_id is None:
+                    self.instance.tenant = tenant
+                super()._post_clean()
+
+            def _get_validation_exclusions(self):
+                exclusions = super()._get_validation_exclusions()
+                exclusions.discard(TenantAdminMixin.tenant_field)
+                return exclusions
+
+        TenantForm.__name__ = form.__name__
+        return TenantForm
+
     def save_model(self, request, obj, form, change):
         if not change and not request.user.is_superuser:
             obj.tenant = self._tenant(request)

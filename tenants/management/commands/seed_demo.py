@@ -10,7 +10,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         ctx = seed_demo()
         self.stdout.write(self.style.SUCCESS(_("Demo data ready.")))
-        self.stdout.write(_("Logins (password for all: %(password)s):") % {"password": DEMO_PASSWORD})
+        self.stdout.write(
+            _("Logins (password for all: %(password)s):") % {"password": DEMO_PASSWORD}
+        )
         for username, name, role, _team, _eid in PEOPLE[:6]:
             self.stdout.write(f"  {username:<12} {role.label:<14} {name}")
         self.stdout.write(f"  agent03 … agent10  {_('Agent')}")

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Set up, migrate, seed the demo and serve on http://127.0.0.1:8000 (SQLite, tasks run eagerly).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export DEBUG=${DEBUG:-true}
+.venv/bin/python manage.py compile_catalogues
+.venv/bin/python manage.py migrate --noinput
+.venv/bin/python manage.py seed_demo
+exec .venv/bin/python manage.py runserver 127.0.0.1:8000
