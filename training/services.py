@@ -11,15 +11,23 @@ import logging
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from skillgate.errors import InvalidInput
+from skillgate.errors import Conflict, InvalidInput
 from skillgate.tasks import enqueue
 from tenants.models import Membership, Role, Team, Tenant
 
 from .models import (
+    Attempt,
     Curriculum,
     Enrollment,
+    Lesson,
+    LessonCompletion,
+    Quiz,
+    QuizQuestion,
+    QuizRandomRule,
 )
 
 logger = logging.getLogger(__name__)
@@ -117,3 +125,194 @@ def enroll_team(
         assigned_by=assigned_by,
         due_at=due_at,
     )
+
+
+# --- progress -------------------------------------------------------------------------------
+
+
+def _curriculum_complete(*, tenant_id: int, membership_id: int, curriculum_id: int) -> bool:
+    """Every lesson (not knowledge articles) completed and every quiz passed."""
+    lessons_left = (
+        Lesson.objects.for_tenant(tenant_id)
+        .filter(curriculum_id=curriculum_id, kind=Lesson.Kind.LESSON)
+        .exclude(
+            Exists(
+                LessonCompletion.objects.filter(
+                    tenant_id=tenant_id, membership_id=membership_id, lesson_id=OuterRef("pk")
+                )
+            )
+        )
+        .exists()
+    )
+    if lessons_left:
+        return False
+    return (
+        not Quiz.objects.for_tenant(tenant_id)
+        .filter(curriculum_id=curriculum_id)
+        .exclude(
+            Exists(
+                Attempt.objects.filter(
+                    tenant_id=tenant_id,
+                    membership_id=membership_id,
+                    quiz_id=OuterRef("pk"),
+                    passed=True,
+                )
+            )
+        )
+        .exists()
+    )
+
+
+def _refresh_completion(*, tenant_id: int, membership_id: int, curriculum_id: int) -> bool:
+    """Mark the agent's enrollment complete when the curriculum is; True if it just became so."""
+    if not _curriculum_complete(
+        tenant_id=tenant_id, membership_id=membership_id, curriculum_id=curriculum_id
+    ):
+        return False
+    return bool(
+        Enrollment.objects.for_tenant(tenant_id)
+        .filter(membership_id=membership_id, curriculum_id=curriculum_id, completed_at=None)
+        .update(completed_at=timezone.now())
+    )
+
+
+def after_quiz_passed(*, attempt: Attempt) -> None:
+    """Called inside the grading transaction of a passed attempt: completes the enrollment if the
+    curriculum is now complete, and asks certification to evaluate the agent after commit."""
+    curriculum_id = Quiz.objects.values_list("curriculum_id", flat=True).get(pk=attempt.quiz_id)
+    _refresh_completion(
+        tenant_id=attempt.tenant_id,
+        membership_id=attempt.membership_id,
+        curriculum_id=curriculum_id,
+    )
+    _enqueue_evaluation(attempt.tenant_id, attempt.membership_id)
+
+
+@transaction.atomic
+def complete_lesson(*, membership: Membership, lesson: Lesson) -> bool:
+    """Record that the agent finished a lesson; idempotent (returns False if already recorded).
+    Completing the last piece of a curriculum completes the enrollment and asks certification
+    to evaluate the agent after commit."""
+    _check_tenant(membership.tenant, lesson)
+    _, created = LessonCompletion.objects.get_or_create(
+        tenant_id=membership.tenant_id, membership=membership, lesson=lesson
+    )
+    if created and _refresh_completion(
+        tenant_id=membership.tenant_id,
+        membership_id=membership.pk,
+        curriculum_id=lesson.curriculum_id,
+    ):
+        _enqueue_evaluation(membership.tenant_id, membership.pk)
+    return created
+
+
+# --- content versions -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def publish_curriculum(*, curriculum: Curriculum) -> Curriculum:
+    """Publish one version of a curriculum: the previously published version of the same code is
+    retired (kept, with its attempts, for the records), open enrollments move to this version,
+    and, if this version requires recertification, certification is told after commit.
+    Idempotent: publishing the published version changes nothing."""
+    locked = Curriculum.objects.select_for_update().get(pk=curriculum.pk)
+    if locked.status == Curriculum.Status.PUBLISHED:
+        return locked
+    previous = list(
+        Curriculum.objects.for_tenant(locked.tenant_id)
+        .select_for_update()
+        .filter(code=locked.code, status=Curriculum.Status.PUBLISHED)
+        .exclude(pk=locked.pk)
+    )
+    if previous:
+        Curriculum.objects.filter(pk__in=[p.pk for p in previous]).update(
+            status=Curriculum.Status.RETIRED
+        )
+        already = Enrollment.objects.filter(
+            tenant_id=locked.tenant_id, curriculum=locked, membership_id=OuterRef("membership_id")
+        )
+        Enrollment.objects.for_tenant(locked.tenant_id).filter(
+            curriculum_id__in=[p.pk for p in previous], completed_at=None
+        ).exclude(Exists(already)).update(curriculum=locked)
+    locked.status = Curriculum.Status.PUBLISHED
+    locked.published_at = timezone.now()
+    locked.save(update_fields=["status", "published_at"])
+    if locked.requires_recertification and previous:
+        tenant_id, curriculum_id = locked.tenant_id, locked.pk
+        transaction.on_commit(
+            lambda: enqueue(RECERTIFY_TASK, tenant_id=tenant_id, curriculum_id=curriculum_id)
+        )
+    logger.info("training.published curriculum=%s v%s", locked.code, locked.version)
+    return locked
+
+
+@transaction.atomic
+def new_curriculum_version(
+    *, curriculum: Curriculum, requires_recertification: bool = False
+) -> Curriculum:
+    """A draft copy of ``curriculum`` with the next version number: lessons, quizzes, their fixed
+    questions and random rules are copied; questions are shared (attempts keep their own
+    snapshot)."""
+    latest = (
+        Curriculum.objects.for_tenant(curriculum.tenant_id)
+        .filter(code=curriculum.code)
+        .order_by("-version")
+        .values_list("version", flat=True)
+        .first()
+    )
+    if (
+        Curriculum.objects.for_tenant(curriculum.tenant_id)
+        .filter(code=curriculum.code, status=Curriculum.Status.DRAFT)
+        .exists()
+    ):
+        raise Conflict(_("A draft version of this curriculum already exists."), code="draft_exists")
+    draft = Curriculum.objects.create(
+        tenant_id=curriculum.tenant_id,
+        industry_id=curriculum.industry_id,
+        code=curriculum.code,
+        version=(latest or 0) + 1,
+        title=curriculum.title,
+        description=curriculum.description,
+        estimated_minutes=curriculum.estimated_minutes,
+        status=Curriculum.Status.DRAFT,
+        requires_recertification=requires_recertification,
+    )
+    Lesson.objects.bulk_create(
+        [
+            Lesson(
+                tenant_id=draft.tenant_id,
+                curriculum=draft,
+                position=lesson.position,
+                title=lesson.title,
+                body=lesson.body,
+                estimated_minutes=lesson.estimated_minutes,
+                kind=lesson.kind,
+            )
+            for lesson in curriculum.lessons.all()
+        ]
+    )
+    for quiz in curriculum.quizzes.prefetch_related("fixed_items", "random_rules"):
+        fixed, rules = list(quiz.fixed_items.all()), list(quiz.random_rules.all())
+        quiz.pk = None
+        quiz.curriculum = draft
+        quiz.save()
+        QuizQuestion.objects.bulk_create(
+            [
+                QuizQuestion(
+                    tenant_id=draft.tenant_id,
+                    quiz=quiz,
+                    question_id=f.question_id,
+                    position=f.position,
+                )
+                for f in fixed
+            ]
+        )
+        QuizRandomRule.objects.bulk_create(
+            [
+                QuizRandomRule(
+                    tenant_id=draft.tenant_id, quiz=quiz, category_id=r.category_id, count=r.count
+                )
+                for r in rules
+            ]
+        )
+    return draft
