@@ -248,3 +248,14 @@ QUESTION_IMPORT_MAX_BYTES = int(os.environ.get("QUESTION_IMPORT_MAX_BYTES", "209
 # --- certification ---
 
 # --- scheduling ---
+# Events younger than this stay out of GET /api/v1/events/ until every earlier id has committed.
+EVENT_FEED_SETTLE_SECONDS = float(os.environ.get("EVENT_FEED_SETTLE_SECONDS", "2"))
+# Webhooks: per-try timeout, tries before giving up, exponential backoff (base * 2^n, capped).
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "12"))
+WEBHOOK_RETRY_BASE_SECONDS = int(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "30"))
+WEBHOOK_RETRY_MAX_SECONDS = int(os.environ.get("WEBHOOK_RETRY_MAX_SECONDS", "3600"))
+# The sweep re-queues outbox rows still undispatched after this long, and due retries.
+OUTBOX_SWEEP_AFTER_SECONDS = int(os.environ.get("OUTBOX_SWEEP_AFTER_SECONDS", "30"))
+SCHEDULING_SWEEP_SECONDS = int(os.environ.get("SCHEDULING_SWEEP_SECONDS", "60"))
+IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "48"))
