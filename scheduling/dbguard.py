@@ -1,0 +1,277 @@
+# ruff: noqa: S608 - DDL assembled from constant table names, no user input.
+"""The invariant, enforced by the database itself (PostgreSQL and SQLite).
+
+1. Guard: a shift assignment may be inserted, or updated into a scheduled state (or moved to
+   another agent, skill group or window), only if the agent holds an *active* certification for
+   the skill group with ``valid_from <= starts_at`` and ``valid_until >= ends_at``.
+   On PostgreSQL the guard reads that certification row ``FOR SHARE``: a concurrent transaction
+   that revokes or shortens it holds a row lock (UPDATE), so the two serialise. Whichever waits
+   re-reads the committed row: the guard then finds no active certification and refuses, or the
+   cascade (2) then sees the new assignment and cancels it. They can never both commit with the
+   invariant broken.
+2. Cascade: when a certification leaves ``active`` or its window shrinks, every scheduled
+   assignment of that agent and skill group that has not ended yet and is no longer covered by an
+   active certification is cancelled, with a reason, and one ``assignment.cancelled`` row per
+   assignment is written to the outbox, all in the transaction of the certification change. This
+   holds for SQL written behind the application's back too.
+
+The error raised by the guard carries ``GUARD_MESSAGE`` so the application can recognise it.
+"""
+
+from __future__ import annotations
+
+import re
+
+GUARD_MESSAGE = "shift_assignment_not_certified"
+
+ASSIGNMENT = "scheduling_shiftassignment"
+CERTIFICATION = "certification_certification"
+OUTBOX = "tenants_outboxevent"
+MEMBERSHIP = "tenants_membership"
+SKILL_GROUP = "certification_skillgroup"
+
+# --------------------------------------------------------------------------- PostgreSQL
+PG_FORWARD = f"""
+CREATE OR REPLACE FUNCTION sched_assignment_guard() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    cert_id bigint;
+BEGIN
+    IF NEW.status <> 'scheduled' THEN
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'UPDATE' AND OLD.status = 'scheduled'
+       AND OLD.membership_id = NEW.membership_id AND OLD.skill_group_id = NEW.skill_group_id
+       AND OLD.tenant_id = NEW.tenant_id
+       AND OLD.starts_at = NEW.starts_at AND OLD.ends_at = NEW.ends_at THEN
+        RETURN NEW;
+    END IF;
+    SELECT c.id INTO cert_id
+      FROM {CERTIFICATION} c
+     WHERE c.tenant_id = NEW.tenant_id
+       AND c.membership_id = NEW.membership_id
+       AND c.skill_group_id = NEW.skill_group_id
+       AND c.status = 'active'
+       AND c.valid_from <= NEW.starts_at
+       AND c.valid_until >= NEW.ends_at
+     ORDER BY c.id
+     LIMIT 1
+       FOR SHARE;
+    IF cert_id IS NULL THEN
+        RAISE EXCEPTION '{GUARD_MESSAGE}'
+            USING ERRCODE = 'check_violation',
+                  DETAIL = format('agent %s, skill group %s, %s to %s: no active certification '
+                                  'over the whole window', NEW.membership_id, NEW.skill_group_id,
+                                  NEW.starts_at, NEW.ends_at);
+    END IF;
+    NEW.certification_id := cert_id;
+    RETURN NEW;
+END;
+$$;
+
+DROP TRIGGER IF EXISTS sched_assignment_guard ON {ASSIGNMENT};
+CREATE TRIGGER sched_assignment_guard
+    BEFORE INSERT OR UPDATE ON {ASSIGNMENT}
+    FOR EACH ROW EXECUTE FUNCTION sched_assignment_guard();
+
+CREATE OR REPLACE FUNCTION sched_certification_cascade() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    reason_code text;
+    reason_text text;
+BEGIN
+    IF OLD.status <> 'active' THEN
+        RETURN NULL;
+    END IF;
+    IF NEW.status = 'active'
+       AND NEW.valid_until IS NOT DISTINCT FROM OLD.valid_until
+       AND NEW.valid_from IS NOT DISTINCT FROM OLD.valid_from
+       AND NEW.membership_id = OLD.membership_id AND NEW.skill_group_id = OLD.skill_group_id THEN
+        RETURN NULL;
+    END IF;
+    IF NEW.status = 'active' THEN
+        reason_code := 'certification_window_changed';
+        reason_text := 'Certification validity changed; the shift is no longer covered.';
+    ELSE
+        reason_code := 'certification_' || NEW.status;
+        reason_text := 'Certification ' || NEW.status || '; the shift is no longer covered.';
+    END IF;
+    WITH cancelled AS (
+        UPDATE {ASSIGNMENT} a
+           SET status = 'cancelled', cancelled_at = clock_timestamp(), cancel_reason = reason_text
+         WHERE a.tenant_id = OLD.tenant_id
+           AND a.membership_id = OLD.membership_id
+           AND a.skill_group_id = OLD.skill_group_id
+           AND a.status = 'scheduled'
+           AND a.ends_at > clock_timestamp()
+           AND NOT EXISTS (
+               SELECT 1 FROM {CERTIFICATION} c
+                WHERE c.tenant_id = a.tenant_id
+                  AND c.membership_id = a.membership_id
+                  AND c.skill_group_id = a.skill_group_id
+                  AND c.status = 'active'
+                  AND c.valid_from <= a.starts_at
+                  AND c.valid_until >= a.ends_at)
+        RETURNING a.id, a.tenant_id, a.membership_id, a.skill_group_id, a.starts_at, a.ends_at,
+                  a.external_ref
+    )
+    INSERT INTO {OUTBOX} (tenant_id, event_type, payload, created_at, dispatched_at)
+    SELECT x.tenant_id, 'assignment.cancelled',
+           jsonb_build_object(
+               'assignment_id', x.id,
+               'employee_id', m.employee_id,
+               'skill_group', g.code,
+               'starts_at', to_char(x.starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+               'ends_at', to_char(x.ends_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+               'external_ref', x.external_ref,
+               'reason', reason_text,
+               'reason_code', reason_code,
+               'certification_id', OLD.id),
+           clock_timestamp(), NULL
+      FROM cancelled x
+      JOIN {MEMBERSHIP} m ON m.id = x.membership_id
+      JOIN {SKILL_GROUP} g ON g.id = x.skill_group_id
+     ORDER BY x.starts_at, x.id;
+    RETURN NULL;
+END;
+$$;
+
+DROP TRIGGER IF EXISTS sched_certification_cascade ON {CERTIFICATION};
+CREATE TRIGGER sched_certification_cascade
+    AFTER UPDATE ON {CERTIFICATION}
+    FOR EACH ROW EXECUTE FUNCTION sched_certification_cascade();
+"""
+
+PG_REVERSE = f"""
+DROP TRIGGER IF EXISTS sched_certification_cascade ON {CERTIFICATION};
+DROP FUNCTION IF EXISTS sched_certification_cascade();
+DROP TRIGGER IF EXISTS sched_assignment_guard ON {ASSIGNMENT};
+DROP FUNCTION IF EXISTS sched_assignment_guard();
+"""
+
+# --------------------------------------------------------------------------- SQLite
+# SQLite triggers cannot change NEW, so an AFTER trigger links the certification; julianday()
+# compares times whatever text format a raw INSERT used.
+_SQLITE_COVERED = f"""EXISTS (
+    SELECT 1 FROM {CERTIFICATION} c
+     WHERE c.tenant_id = NEW.tenant_id
+       AND c.membership_id = NEW.membership_id
+       AND c.skill_group_id = NEW.skill_group_id
+       AND c.status = 'active'
+       AND julianday(c.valid_from) <= julianday(NEW.starts_at)
+       AND julianday(c.valid_until) >= julianday(NEW.ends_at))"""
+
+_SQLITE_LINK = f"""
+    UPDATE {ASSIGNMENT} SET certification_id = (
+        SELECT c.id FROM {CERTIFICATION} c
+         WHERE c.tenant_id = NEW.tenant_id AND c.membership_id = NEW.membership_id
+           AND c.skill_group_id = NEW.skill_group_id AND c.status = 'active'
+           AND julianday(c.valid_from) <= julianday(NEW.starts_at)
+           AND julianday(c.valid_until) >= julianday(NEW.ends_at)
+         ORDER BY c.id LIMIT 1)
+     WHERE id = NEW.id AND certification_id IS NULL;"""
+
+_SQLITE_UNCOVERED = f"""
+       a.tenant_id = OLD.tenant_id
+   AND a.membership_id = OLD.membership_id
+   AND a.skill_group_id = OLD.skill_group_id
+   AND a.status = 'scheduled'
+   AND julianday(a.ends_at) > julianday('now')
+   AND NOT EXISTS (
+       SELECT 1 FROM {CERTIFICATION} c
+        WHERE c.tenant_id = a.tenant_id
+          AND c.membership_id = a.membership_id
+          AND c.skill_group_id = a.skill_group_id
+          AND c.status = 'active'
+          AND julianday(c.valid_from) <= julianday(a.starts_at)
+          AND julianday(c.valid_until) >= julianday(a.ends_at))"""
+
+# SQLite allows no alias on the UPDATE target inside a trigger.
+_SQLITE_UNCOVERED_UPDATE = re.sub(r"\ba\.", f"{ASSIGNMENT}.", _SQLITE_UNCOVERED)
+
+_SQLITE_CHANGED = """OLD.status = 'active' AND (
+       NEW.status <> 'active'
+    OR julianday(NEW.valid_until) < julianday(OLD.valid_until)
+    OR julianday(NEW.valid_from) > julianday(OLD.valid_from)
+    OR NEW.membership_id <> OLD.membership_id
+    OR NEW.skill_group_id <> OLD.skill_group_id)"""
+
+_SQLITE_REASON = """CASE WHEN NEW.status = 'active'
+    THEN 'Certification validity changed; the shift is no longer covered.'
+    ELSE 'Certification ' || NEW.status || '; the shift is no longer covered.' END"""
+
+_SQLITE_REASON_CODE = """CASE WHEN NEW.status = 'active' THEN 'certification_window_changed'
+    ELSE 'certification_' || NEW.status END"""
+
+SQLITE_FORWARD = [
+    f"""CREATE TRIGGER sched_assignment_guard_insert BEFORE INSERT ON {ASSIGNMENT}
+WHEN NEW.status = 'scheduled' AND NOT {_SQLITE_COVERED}
+BEGIN SELECT RAISE(ABORT, '{GUARD_MESSAGE}'); END""",
+    f"""CREATE TRIGGER sched_assignment_guard_update BEFORE UPDATE ON {ASSIGNMENT}
+WHEN NEW.status = 'scheduled' AND NOT (
+        OLD.status = 'scheduled' AND OLD.membership_id = NEW.membership_id
+    AND OLD.skill_group_id = NEW.skill_group_id AND OLD.tenant_id = NEW.tenant_id
+    AND OLD.starts_at = NEW.starts_at AND OLD.ends_at = NEW.ends_at)
+  AND NOT {_SQLITE_COVERED}
+BEGIN SELECT RAISE(ABORT, '{GUARD_MESSAGE}'); END""",
+    f"""CREATE TRIGGER sched_assignment_link_insert AFTER INSERT ON {ASSIGNMENT}
+WHEN NEW.status = 'scheduled' AND NEW.certification_id IS NULL
+BEGIN {_SQLITE_LINK} END""",
+    f"""CREATE TRIGGER sched_certification_cascade AFTER UPDATE ON {CERTIFICATION}
+WHEN {_SQLITE_CHANGED}
+BEGIN
+    INSERT INTO {OUTBOX} (tenant_id, event_type, payload, created_at, dispatched_at)
+    SELECT a.tenant_id, 'assignment.cancelled',
+           json_object(
+               'assignment_id', a.id,
+               'employee_id', m.employee_id,
+               'skill_group', g.code,
+               'starts_at', strftime('%Y-%m-%dT%H:%M:%SZ', a.starts_at),
+               'ends_at', strftime('%Y-%m-%dT%H:%M:%SZ', a.ends_at),
+               'external_ref', a.external_ref,
+               'reason', {_SQLITE_REASON},
+               'reason_code', {_SQLITE_REASON_CODE},
+               'certification_id', OLD.id),
+           strftime('%Y-%m-%d %H:%M:%f', 'now'), NULL
+      FROM {ASSIGNMENT} a
+      JOIN {MEMBERSHIP} m ON m.id = a.membership_id
+      JOIN {SKILL_GROUP} g ON g.id = a.skill_group_id
+     WHERE {_SQLITE_UNCOVERED}
+     ORDER BY a.starts_at, a.id;
+    UPDATE {ASSIGNMENT}
+       SET status = 'cancelled', cancelled_at = strftime('%Y-%m-%d %H:%M:%f', 'now'),
+           cancel_reason = {_SQLITE_REASON}
+     WHERE {_SQLITE_UNCOVERED_UPDATE};
+END""",
+]
+
+SQLITE_REVERSE = [
+    "DROP TRIGGER IF EXISTS sched_certification_cascade",
+    "DROP TRIGGER IF EXISTS sched_assignment_link_insert",
+    "DROP TRIGGER IF EXISTS sched_assignment_guard_update",
+    "DROP TRIGGER IF EXISTS sched_assignment_guard_insert",
+]
+
+
+def install(apps, schema_editor) -> None:
+    _run(schema_editor, forward=True)
+
+
+def uninstall(apps, schema_editor) -> None:
+    _run(schema_editor, forward=False)
+
+
+def _run(schema_editor, *, forward: bool) -> None:
+    vendor = schema_editor.connection.vendor
+    if vendor == "postgresql":
+        schema_editor.execute(PG_FORWARD if forward else PG_REVERSE, params=None)
+    elif vendor == "sqlite":
+        for statement in SQLITE_FORWARD if forward else SQLITE_REVERSE:
+            schema_editor.execute(statement, params=None)
+    else:  # pragma: no cover - only the two supported databases
+        raise RuntimeError(f"No shift-assignment guard for database vendor {vendor!r}")
+
+
+def is_guard_error(exc: BaseException) -> bool:
+    """Whether a database error is the guard refusing an uncovered assignment."""
+    return GUARD_MESSAGE in str(exc)

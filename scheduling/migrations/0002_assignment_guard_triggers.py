@@ -1,0 +1,15 @@
+"""The invariant in the database: see scheduling/dbguard.py (PostgreSQL and SQLite)."""
+
+from django.db import migrations
+
+from scheduling import dbguard
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("scheduling", "0001_assignments_webhooks"),
+        ("certification", "0001_skill_groups_certifications"),
+        ("tenants", "0001_initial"),
+    ]
+
+    operations = [migrations.RunPython(dbguard.install, dbguard.uninstall, elidable=False)]

@@ -1,0 +1,239 @@
+"""The invariant holds in the database: whatever writes the row (ORM, bulk_create,
+QuerySet.update, raw SQL), no scheduled shift exists without an active certification covering
+its whole window; and a certification that stops covering cancels what relied on it."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from certification.models import Certification
+from scheduling.dbguard import GUARD_MESSAGE
+from scheduling.models import ShiftAssignment
+from tenants.models import OutboxEvent
+
+from .factories import DAY, HOUR, make_certification, make_skill_group, revoke, shift, tomorrow_9
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def group(world):
+    return make_skill_group(world.tenant, "telecom")
+
+
+def _refused():
+    return pytest.raises(DatabaseError, match=GUARD_MESSAGE)
+
+
+STATES = {
+    "uncertified": None,
+    "pending": {"status": Certification.Status.PENDING},
+    "revoked": {"status": Certification.Status.REVOKED},
+    "expired": {"status": Certification.Status.EXPIRED},
+    "rejected": {"status": Certification.Status.REJECTED},
+    # Active, but ends one hour into tomorrow's 09:00-17:00 shift.
+    "expires_during_shift": {"valid_until_offset": 1},
+    # Active, but only from 10:00 tomorrow.
+    "not_yet_valid": {"valid_from_offset": 1},
+}
+
+
+def _certify(world, group, state):
+    spec = STATES[state]
+    if spec is None:
+        return
+    spec = dict(spec)
+    start = tomorrow_9()
+    if "valid_until_offset" in spec:
+        spec = {"valid_until": start + spec.pop("valid_until_offset") * HOUR}
+    if "valid_from_offset" in spec:
+        spec = {"valid_from": start + spec.pop("valid_from_offset") * HOUR}
+    make_certification(world.agent, group, **spec)
+
+
+@pytest.mark.parametrize("state", list(STATES))
+def test_orm_create_of_uncovered_assignment_fails_in_the_database(world, group, state):
+    _certify(world, group, state)
+    with _refused(), transaction.atomic():
+        shift(world.agent, group, start=tomorrow_9())
+    assert not ShiftAssignment.objects.exists()
+
+
+@pytest.mark.parametrize("state", list(STATES))
+def test_bulk_create_of_uncovered_assignment_fails_in_the_database(world, group, state):
+    _certify(world, group, state)
+    start = tomorrow_9()
+    rows = [
+        ShiftAssignment(
+            tenant=world.tenant,
+            membership=world.agent,
+            skill_group=group,
+            starts_at=start + i * DAY,
+            ends_at=start + i * DAY + 8 * HOUR,
+            source="api",
+        )
+        for i in range(3)
+    ]
+    with _refused(), transaction.atomic():
+        ShiftAssignment.objects.bulk_create(rows)
+    assert not ShiftAssignment.objects.exists()
+
+
+@pytest.mark.parametrize("state", list(STATES))
+def test_raw_sql_insert_of_uncovered_assignment_fails_in_the_database(world, group, state):
+    _certify(world, group, state)
+    start = tomorrow_9()
+    with _refused(), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO scheduling_shiftassignment (tenant_id, membership_id, skill_group_id,"
+            " starts_at, ends_at, status, cancel_reason, source, external_ref, created_at)"
+            " VALUES (%s, %s, %s, %s, %s, 'scheduled', '', 'api', '', %s)",
+            [world.tenant.pk, world.agent.pk, group.pk, start, start + 8 * HOUR, timezone.now()],
+        )
+    assert not ShiftAssignment.objects.exists()
+
+
+def test_covered_assignment_is_written_and_linked_to_its_certification(world, group):
+    cert = make_certification(world.agent, group)
+    a = shift(world.agent, group, start=tomorrow_9())
+    a.refresh_from_db()
+    assert a.certification_id == cert.pk
+
+
+def test_certification_of_another_agent_or_group_does_not_cover(world, group):
+    other_group = make_skill_group(world.tenant, "ecommerce")
+    make_certification(world.other_agent, group)
+    make_certification(world.agent, other_group)
+    with _refused(), transaction.atomic():
+        shift(world.agent, group, start=tomorrow_9())
+
+
+def test_moving_a_shift_past_the_certification_fails_for_save_and_queryset_update(world, group):
+    start = tomorrow_9()
+    make_certification(world.agent, group, valid_until=start + 2 * DAY)
+    a = shift(world.agent, group, start=start)
+    a.ends_at = start + 3 * DAY
+    with _refused(), transaction.atomic():
+        a.save()
+    with _refused(), transaction.atomic():
+        ShiftAssignment.objects.filter(pk=a.pk).update(
+            starts_at=start + 3 * DAY, ends_at=start + 4 * DAY
+        )
+    # Moving it to another agent without a certification fails too.
+    with _refused(), transaction.atomic():
+        ShiftAssignment.objects.filter(pk=a.pk).update(membership=world.other_agent)
+    # Changing a harmless column of a covered shift is fine.
+    ShiftAssignment.objects.filter(pk=a.pk).update(external_ref="WFM-1")
+
+
+def test_reviving_a_cancelled_shift_is_checked_again(world, group):
+    cert = make_certification(world.agent, group)
+    a = shift(world.agent, group, start=tomorrow_9())
+    revoke(cert)
+    a.refresh_from_db()
+    assert a.status == "cancelled"
+    with _refused(), transaction.atomic():
+        ShiftAssignment.objects.filter(pk=a.pk).update(status="scheduled", cancel_reason="")
+
+
+def test_revocation_cancels_exactly_the_uncovered_future_shifts_in_the_same_transaction(
+    world, group
+):
+    other_group = make_skill_group(world.tenant, "ecommerce")
+    now = timezone.now()
+    cert = make_certification(world.agent, group, valid_from=now - 10 * DAY)
+    make_certification(world.agent, other_group)
+    make_certification(world.other_agent, group)
+    start = tomorrow_9()
+    future = [shift(world.agent, group, start=start + i * DAY) for i in range(3)]
+    running = shift(world.agent, group, start=now - HOUR, hours=4)  # started, not ended
+    ended = shift(world.agent, group, start=now - 2 * DAY)
+    other_group_shift = shift(world.agent, other_group, start=start + 5 * DAY)
+    other_agent_shift = shift(world.other_agent, group, start=start)
+    already = shift(world.agent, group, start=start + 6 * DAY)
+    ShiftAssignment.objects.filter(pk=already.pk).update(status="cancelled", cancel_reason="sick")
+    events_before = OutboxEvent.objects.count()
+
+    try:
+        with transaction.atomic():
+            revoke(cert)
+            assert (
+                ShiftAssignment.objects.filter(
+                    pk__in=[a.pk for a in [*future, running]], status="cancelled"
+                ).count()
+                == 4
+            )
+            raise RuntimeError("roll back")
+    except RuntimeError:
+        pass
+    # Rolled back together: nothing cancelled, no event.
+    assert ShiftAssignment.objects.filter(status="cancelled").count() == 1
+    assert OutboxEvent.objects.count() == events_before
+
+    revoke(cert)
+
+    cancelled = set(ShiftAssignment.objects.filter(status="cancelled").values_list("pk", flat=True))
+    assert cancelled == {a.pk for a in [*future, running, already]}
+    for a in [*future, running]:
+        a.refresh_from_db()
+        assert a.cancel_reason and a.cancelled_at is not None
+        assert "revoked" in a.cancel_reason
+    for a in (ended, other_group_shift, other_agent_shift):
+        a.refresh_from_db()
+        assert a.status == "scheduled"
+    events = list(OutboxEvent.objects.filter(event_type="assignment.cancelled").order_by("pk"))
+    assert [e.payload["assignment_id"] for e in events] == [
+        running.pk,
+        *[a.pk for a in future],
+    ]
+    assert events[0].payload["reason_code"] == "certification_revoked"
+    assert events[0].payload["employee_id"] == world.agent.employee_id
+    assert events[0].payload["skill_group"] == "telecom"
+    assert events[0].payload["starts_at"].endswith("Z")
+    assert all(e.tenant_id == world.tenant.pk for e in events)
+
+
+def test_shortened_validity_cancels_only_shifts_beyond_the_new_end(world, group):
+    start = tomorrow_9()
+    cert = make_certification(world.agent, group, valid_until=start + 30 * DAY)
+    shifts = [shift(world.agent, group, start=start + i * DAY) for i in range(5)]
+    Certification.objects.filter(pk=cert.pk).update(valid_until=start + 2 * DAY + 12 * HOUR)
+    status = dict(ShiftAssignment.objects.values_list("pk", "status"))
+    assert [status[a.pk] for a in shifts] == [
+        "scheduled",
+        "scheduled",
+        "scheduled",
+        "cancelled",
+        "cancelled",
+    ]
+    reasons = OutboxEvent.objects.filter(event_type="assignment.cancelled").values_list(
+        "payload", flat=True
+    )
+    assert {p["reason_code"] for p in reasons} == {"certification_window_changed"}
+
+
+def test_expiry_by_raw_sql_cancels_and_publishes(world, group):
+    cert = make_certification(world.agent, group)
+    a = shift(world.agent, group, start=tomorrow_9())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE certification_certification SET status = 'expired' WHERE id = %s", [cert.pk]
+        )
+    a.refresh_from_db()
+    assert a.status == "cancelled"
+    event = OutboxEvent.objects.get(event_type="assignment.cancelled")
+    assert event.payload["reason_code"] == "certification_expired"
+    assert event.dispatched_at is None
+
+
+def test_unrelated_certification_update_cancels_nothing(world, group):
+    cert = make_certification(world.agent, group)
+    a = shift(world.agent, group, start=tomorrow_9())
+    Certification.objects.filter(pk=cert.pk).update(
+        decision_comment="ok", valid_until=cert.valid_until + DAY
+    )
+    a.refresh_from_db()
+    assert a.status == "scheduled"
+    assert not OutboxEvent.objects.filter(event_type="assignment.cancelled").exists()
