@@ -15,6 +15,7 @@ Rules that hold whatever the interleaving of requests:
 
 from __future__ import annotations
 
+import logging
 import random
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -40,6 +41,7 @@ from .models import (
 )
 
 MAX_TEXT_ANSWER = 2000
+logger = logging.getLogger(__name__)
 
 # --- dealing --------------------------------------------------------------------------------
 
@@ -465,6 +467,7 @@ def _grade(locked: Attempt, *, state: str, now: datetime) -> None:
             "revision",
         ]
     )
+    logger.info("training.graded attempt=%s state=%s percent=%s", locked.pk, state, locked.percent)
     if locked.passed:
         from .services import after_quiz_passed
 
