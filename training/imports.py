@@ -54,6 +54,22 @@ def max_import_bytes() -> int:
     return int(getattr(settings, "QUESTION_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
 
 
+def check_size(size: int) -> None:
+    """Refuses a file above ``QUESTION_IMPORT_MAX_BYTES`` (views call it before reading)."""
+    limit = max_import_bytes()
+    if size > limit:
+        raise _reject(
+            [
+                FormatError(
+                    _("file"),
+                    _("The file is %(size)s KB; at most %(max)s KB can be imported at once.")
+                    % {"size": (size + 1023) // 1024, "max": limit // 1024},
+                )
+            ],
+            code="import_too_large",
+        )
+
+
 @transaction.atomic
 def import_questions(
     *, tenant, data: bytes, fmt: str, category_name: str | None, actor
@@ -69,18 +85,7 @@ def import_questions(
         raise InvalidInput(
             _("Unknown import format “%(format)s”.") % {"format": fmt}, code="import_format"
         )
-    limit = max_import_bytes()
-    if len(data) > limit:
-        raise _reject(
-            [
-                FormatError(
-                    _("file"),
-                    _("The file is %(size)s KB; at most %(max)s KB can be imported at once.")
-                    % {"size": (len(data) + 1023) // 1024, "max": limit // 1024},
-                )
-            ],
-            code="import_too_large",
-        )
+    check_size(len(data))
     if not data.strip(b" \t\r\n\xef\xbb\xbf"):
         raise _reject([FormatError(_("file"), _("The file is empty."))], code="import_empty")
     try:
