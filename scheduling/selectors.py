@@ -1,0 +1,115 @@
+"""Read queries of scheduling: eligibility (now and for any past window), headcount, rosters,
+the event feed."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from certification.models import Certification, SkillGroup
+from tenants.models import Membership, OutboxEvent, Tenant
+
+from .models import ShiftAssignment
+
+
+def covering_certifications(
+    *, tenant: Tenant, skill_group: SkillGroup, start: datetime, end: datetime
+) -> QuerySet[Certification]:
+    """Certifications of ``skill_group`` that were (or are) active over all of [start, end].
+
+    Answerable for past windows too: a certification counts if its validity covers the window and
+    it was not revoked before the window ended; an expired one counts for windows that have ended.
+    For windows reaching into the future only active certifications (and active agents) count.
+    """
+    now = timezone.now()
+    was_active = (
+        Q(status=Certification.Status.ACTIVE)
+        | Q(status=Certification.Status.REVOKED, revoked_at__gte=end)
+        | Q(status=Certification.Status.EXPIRED)
+    )
+    qs = Certification.objects.for_tenant(tenant).filter(
+        was_active,
+        skill_group=skill_group,
+        valid_from__lte=start,
+        valid_until__gte=end,
+    )
+    if end > now:
+        qs = qs.filter(status=Certification.Status.ACTIVE, membership__active=True)
+    return qs
+
+
+def eligible_agents(
+    *, tenant: Tenant, skill_group: SkillGroup, start: datetime, end: datetime
+) -> list[Certification]:
+    """One certification per eligible agent (the one reaching furthest), ordered by employee id,
+    with the agent loaded: two queries whatever the number of agents."""
+    certs = (
+        covering_certifications(tenant=tenant, skill_group=skill_group, start=start, end=end)
+        .select_related("membership__user", "membership__team")
+        .order_by("membership__employee_id", "-valid_until", "pk")
+    )
+    best: dict[int, Certification] = {}
+    for cert in certs:
+        best.setdefault(cert.membership_id, cert)
+    return list(best.values())
+
+
+def skill_groups_with_headcount(*, tenant: Tenant) -> QuerySet[SkillGroup]:
+    """Skill groups with ``certified_headcount``: agents holding an active certification now."""
+    now = timezone.now()
+    return (
+        SkillGroup.objects.for_tenant(tenant)
+        .annotate(
+            certified_headcount=Count(
+                "certifications__membership",
+                filter=Q(
+                    certifications__status=Certification.Status.ACTIVE,
+                    certifications__valid_from__lte=now,
+                    certifications__valid_until__gte=now,
+                    certifications__membership__active=True,
+                ),
+                distinct=True,
+            )
+        )
+        .order_by("code")
+    )
+
+
+def agent_certifications(*, tenant: Tenant, membership: Membership) -> QuerySet[Certification]:
+    return (
+        Certification.objects.for_tenant(tenant)
+        .filter(membership=membership)
+        .select_related("skill_group")
+        .order_by("skill_group__code", "-created_at", "-pk")
+    )
+
+
+def week_roster(
+    *, tenant: Tenant, skill_group: SkillGroup, start: datetime, days: int = 7
+) -> QuerySet[ShiftAssignment]:
+    end = start + timedelta(days=days)
+    return (
+        ShiftAssignment.objects.for_tenant(tenant)
+        .filter(skill_group=skill_group, starts_at__lt=end, ends_at__gt=start)
+        .select_related("membership__user")
+        .order_by("starts_at", "pk")
+    )
+
+
+def feed_horizon() -> datetime:
+    """Events newer than this are held back from the feed: an event id is allocated at insert
+    but becomes visible at commit, so a slightly later id can be visible before an earlier one.
+    Waiting ``EVENT_FEED_SETTLE_SECONDS`` lets every transaction that took an earlier id commit,
+    so a client that stores the last id it saw never skips an event."""
+    return timezone.now() - timedelta(seconds=settings.EVENT_FEED_SETTLE_SECONDS)
+
+
+def event_feed(*, tenant: Tenant, after: int, limit: int) -> list[OutboxEvent]:
+    return list(
+        OutboxEvent.objects.for_tenant(tenant)
+        .filter(pk__gt=after, created_at__lte=feed_horizon())
+        .order_by("pk")[:limit]
+    )

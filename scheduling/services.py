@@ -1,0 +1,595 @@
+"""State changes of scheduling: shift assignments, idempotent API writes, webhook endpoints and
+deliveries. The database guard (scheduling/dbguard.py) is the last word on the invariant; the
+checks here come first so that a refusal says why in words."""
+
+from __future__ import annotations
+
+import base64
+import bisect
+import hashlib
+import logging
+import secrets
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from certification.models import Certification, SkillGroup
+from skillgate.errors import Conflict, DomainError, InvalidInput, NotFound, Unprocessable
+from skillgate.tasks import enqueue
+from tenants.models import Membership, OutboxEvent, Tenant, User
+from tenants.outbox import publish, publish_many
+
+from . import dbguard
+from .models import (
+    IdempotencyRecord,
+    ShiftAssignment,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_ITEMS = 10_000
+
+# Reason codes of a refused assignment (stable; documented in docs/integration.md).
+REASONS = {
+    "not_certified": gettext_lazy("The agent holds no certification for this skill group."),
+    "pending_approval": gettext_lazy(
+        "The agent's certification for this skill group is still waiting for approval."
+    ),
+    "expires_before_shift_end": gettext_lazy(
+        "The agent's certification expires before the shift ends."
+    ),
+    "revoked": gettext_lazy("The agent's certification for this skill group was revoked."),
+    "unknown_agent": gettext_lazy("No active agent has this employee id."),
+    "unknown_skill_group": gettext_lazy("No skill group has this code."),
+    "overlapping_assignment": gettext_lazy(
+        "The agent already has a scheduled shift overlapping this window."
+    ),
+    "invalid_window": gettext_lazy("The shift must end after it starts."),
+    "naive_datetime": gettext_lazy(
+        "Times must carry a UTC offset, e.g. 2026-03-02T08:00:00+08:00."
+    ),
+    "invalid_item": gettext_lazy("The item is malformed."),
+}
+
+UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def iso(value: datetime | None) -> str | None:
+    """Times in events and payloads: UTC, second precision, like the database triggers write."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).strftime(UTC_FORMAT)
+
+
+# --------------------------------------------------------------------------- assignments
+@dataclass(frozen=True)
+class AssignmentRequest:
+    employee_id: str
+    skill_group: str
+    starts_at: datetime | None
+    ends_at: datetime | None
+    external_ref: str = ""
+    error: str | None = None  # a reason code found while parsing the item
+    error_detail: str = ""
+
+
+@dataclass(frozen=True)
+class Refusal:
+    index: int
+    code: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"index": self.index, "code": self.code, "message": self.message}
+
+
+@dataclass
+class BulkResult:
+    created: list[ShiftAssignment] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
+
+
+class AssignmentsRefused(Unprocessable):
+    code = "assignments_refused"
+
+
+def refusal(index: int, code: str, detail: str = "") -> Refusal:
+    message = str(REASONS[code])
+    return Refusal(index=index, code=code, message=f"{message} {detail}".strip())
+
+
+def _certification_reason(certs: list[Certification], start: datetime, end: datetime) -> str | None:
+    """None if an active certification covers [start, end]; else the most telling reason."""
+    active = [c for c in certs if c.status == Certification.Status.ACTIVE]
+    if any(c.valid_from <= start and c.valid_until >= end for c in active):
+        return None
+    if any(c.valid_from <= start and c.valid_until < end for c in active):
+        return "expires_before_shift_end"
+    if any(c.status == Certification.Status.PENDING for c in certs):
+        return "pending_approval"
+    if not active and certs:
+        latest = max(certs, key=lambda c: (c.created_at, c.pk))
+        if latest.status == Certification.Status.REVOKED:
+            return "revoked"
+    return "not_certified"
+
+
+def assignment_payload(assignment: ShiftAssignment, employee_id: str, code: str) -> dict:
+    return {
+        "assignment_id": assignment.pk,
+        "employee_id": employee_id,
+        "skill_group": code,
+        "starts_at": iso(assignment.starts_at),
+        "ends_at": iso(assignment.ends_at),
+        "external_ref": assignment.external_ref,
+        "status": assignment.status,
+        "source": assignment.source,
+    }
+
+
+@transaction.atomic
+def create_assignments(
+    *,
+    tenant: Tenant,
+    items: Sequence[AssignmentRequest],
+    source: str,
+    partial: bool = False,
+) -> BulkResult:
+    """Schedule shifts. Every item is checked (agent, skill group, window, certification over
+    the whole window, overlaps with the agent's other shifts and with the batch); the refused ones
+    come back with their index and reason code. All-or-nothing unless ``partial``: one refusal
+    raises ``AssignmentsRefused`` listing every refusal and nothing is written.
+
+    A constant number of queries whatever the number of items: agents, skill groups,
+    certifications and existing shifts are fetched once as sets, rows are written with one
+    bulk insert, and one ``assignment.created`` outbox event per shift with one more.
+    The database guard refuses anything that slipped through (a concurrent revocation): that
+    surfaces as ``Conflict(code="not_certified")`` and nothing is written."""
+    if len(items) > MAX_ITEMS:
+        raise InvalidInput(
+            _("At most %(max)d assignments per request.") % {"max": MAX_ITEMS},
+            code="too_many_items",
+        )
+    refused: list[Refusal] = []
+    candidates: list[tuple[int, AssignmentRequest]] = []
+    for index, item in enumerate(items):
+        if item.error:
+            refused.append(refusal(index, item.error, item.error_detail))
+        elif item.starts_at is None or item.ends_at is None:
+            refused.append(refusal(index, "invalid_item"))
+        elif timezone.is_naive(item.starts_at) or timezone.is_naive(item.ends_at):
+            refused.append(refusal(index, "naive_datetime"))
+        elif item.ends_at <= item.starts_at:
+            refused.append(refusal(index, "invalid_window"))
+        else:
+            candidates.append((index, item))
+
+    members = {
+        m.employee_id: m
+        for m in Membership.objects.for_tenant(tenant).filter(
+            employee_id__in={item.employee_id for _i, item in candidates}, active=True
+        )
+    }
+    groups = {
+        g.code: g
+        for g in SkillGroup.objects.for_tenant(tenant).filter(
+            code__in={item.skill_group for _i, item in candidates}, active=True
+        )
+    }
+    member_ids = {m.pk for m in members.values()}
+    certs: dict[tuple[int, int], list[Certification]] = defaultdict(list)
+    busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    if candidates and member_ids and groups:
+        for cert in Certification.objects.for_tenant(tenant).filter(
+            membership_id__in=member_ids, skill_group_id__in={g.pk for g in groups.values()}
+        ):
+            certs[(cert.membership_id, cert.skill_group_id)].append(cert)
+        lo = min(item.starts_at for _i, item in candidates)
+        hi = max(item.ends_at for _i, item in candidates)
+        for m_id, s, e in (
+            ShiftAssignment.objects.for_tenant(tenant)
+            .filter(
+                membership_id__in=member_ids,
+                status=ShiftAssignment.Status.SCHEDULED,
+                starts_at__lt=hi,
+                ends_at__gt=lo,
+            )
+            .values_list("membership_id", "starts_at", "ends_at")
+        ):
+            busy[m_id].append((s, e))
+        for intervals in busy.values():
+            intervals.sort()
+
+    rows: list[ShiftAssignment] = []
+    names: list[tuple[str, str]] = []
+    for index, item in candidates:
+        member = members.get(item.employee_id)
+        group = groups.get(item.skill_group)
+        if member is None:
+            refused.append(refusal(index, "unknown_agent"))
+            continue
+        if group is None:
+            refused.append(refusal(index, "unknown_skill_group"))
+            continue
+        pair_certs = certs.get((member.pk, group.pk), [])
+        reason = _certification_reason(pair_certs, item.starts_at, item.ends_at)
+        if reason:
+            refused.append(refusal(index, reason))
+            continue
+        if _overlaps(busy[member.pk], item.starts_at, item.ends_at):
+            refused.append(refusal(index, "overlapping_assignment"))
+            continue
+        bisect.insort(busy[member.pk], (item.starts_at, item.ends_at))
+        cover = next(
+            c
+            for c in pair_certs
+            if c.status == Certification.Status.ACTIVE
+            and c.valid_from <= item.starts_at
+            and c.valid_until >= item.ends_at
+        )
+        rows.append(
+            ShiftAssignment(
+                tenant=tenant,
+                membership=member,
+                skill_group=group,
+                certification=cover,
+                starts_at=item.starts_at,
+                ends_at=item.ends_at,
+                source=source,
+                external_ref=item.external_ref,
+            )
+        )
+        names.append((member.employee_id, group.code))
+
+    refused.sort(key=lambda r: r.index)
+    if refused and not partial:
+        raise AssignmentsRefused(
+            _("%(count)d of %(total)d assignments were refused; nothing was written.")
+            % {"count": len(refused), "total": len(items)},
+            details={"refused": [r.as_dict() for r in refused]},
+        )
+    if rows:
+        try:
+            with transaction.atomic():
+                created = ShiftAssignment.objects.bulk_create(rows)
+        except DatabaseError as exc:
+            if dbguard.is_guard_error(exc):
+                raise Conflict(
+                    _("A certification changed while the shifts were being written; try again."),
+                    code="not_certified",
+                ) from exc
+            raise
+        publish_many(
+            tenant_id=tenant.pk,
+            events=[
+                ("assignment.created", assignment_payload(a, emp, code))
+                for a, (emp, code) in zip(created, names, strict=True)
+            ],
+        )
+    else:
+        created = []
+    return BulkResult(created=created, refused=refused)
+
+
+def _overlaps(intervals: list[tuple[datetime, datetime]], start: datetime, end: datetime) -> bool:
+    """Whether [start, end) overlaps one of the sorted, non-overlapping ``intervals``."""
+    pos = bisect.bisect_left(intervals, (start, end))
+    if pos < len(intervals) and intervals[pos][0] < end:
+        return True
+    return pos > 0 and intervals[pos - 1][1] > start
+
+
+@transaction.atomic
+def cancel_assignment(
+    *, tenant: Tenant, assignment_id: int, reason: str, actor: User | None = None
+) -> ShiftAssignment:
+    """Cancel a scheduled shift with a reason and publish ``assignment.cancelled``. Cancelling
+    an already cancelled shift changes nothing (the first reason stays), so retries are safe."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("A reason is required to cancel a shift."), code="reason_required")
+    assignment = (
+        ShiftAssignment.objects.for_tenant(tenant)
+        .select_for_update()
+        .select_related("membership", "skill_group")
+        .filter(pk=assignment_id)
+        .first()
+    )
+    if assignment is None:
+        raise NotFound(_("Not found."))
+    if assignment.status == ShiftAssignment.Status.CANCELLED:
+        return assignment
+    assignment.status = ShiftAssignment.Status.CANCELLED
+    assignment.cancel_reason = reason[:2000]
+    assignment.cancelled_at = timezone.now()
+    assignment.save(update_fields=["status", "cancel_reason", "cancelled_at"])
+    payload = assignment_payload(
+        assignment, assignment.membership.employee_id, assignment.skill_group.code
+    )
+    payload.update(reason=assignment.cancel_reason, reason_code="cancelled_by_user")
+    if actor is not None:
+        payload["cancelled_by"] = actor.get_username()
+    publish(tenant_id=tenant.pk, event_type="assignment.cancelled", payload=payload)
+    return assignment
+
+
+# --------------------------------------------------------------------------- idempotency
+def request_fingerprint(*parts: bytes | str) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode() if isinstance(part, str) else part)
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class IdempotentResult:
+    status_code: int
+    body: dict
+    replayed: bool
+
+
+def run_idempotent(
+    *, tenant: Tenant, key: str, fingerprint: str, produce: Callable[[], tuple[int, dict]]
+) -> IdempotentResult:
+    """Run ``produce`` once per (tenant, key): its writes and the stored answer commit together,
+    so a retry (even a concurrent one) replays the first answer instead of writing twice. The
+    same key with a different request is refused (``idempotency_key_reused``)."""
+    if not key or len(key) > 200:
+        raise InvalidInput(
+            _("The Idempotency-Key header must be 1 to 200 characters."),
+            code="invalid_idempotency_key",
+        )
+    existing = _replay(tenant, key, fingerprint)
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            status_code, body = produce()
+            if status_code < 500:
+                IdempotencyRecord.objects.create(
+                    tenant=tenant,
+                    key=key,
+                    request_hash=fingerprint,
+                    status_code=status_code,
+                    response=body,
+                )
+    except IntegrityError:
+        existing = _replay(tenant, key, fingerprint)
+        if existing is None:
+            raise
+        return existing
+    return IdempotentResult(status_code=status_code, body=body, replayed=False)
+
+
+def _replay(tenant: Tenant, key: str, fingerprint: str) -> IdempotentResult | None:
+    record = IdempotencyRecord.objects.for_tenant(tenant).filter(key=key).first()
+    if record is None:
+        return None
+    if record.request_hash != fingerprint:
+        raise Unprocessable(
+            _("This Idempotency-Key was already used for a different request."),
+            code="idempotency_key_reused",
+        )
+    return IdempotentResult(status_code=record.status_code, body=record.response, replayed=True)
+
+
+@transaction.atomic
+def purge_idempotency_records(*, older_than: timedelta) -> int:
+    """Forget stored answers older than ``older_than`` (keys are meant for retries, not forever)."""
+    cutoff = timezone.now() - older_than
+    deleted, _detail = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
+# --------------------------------------------------------------------------- webhooks
+@dataclass(frozen=True)
+class NewEndpoint:
+    endpoint: WebhookEndpoint
+    secret: str
+
+
+def new_webhook_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+@transaction.atomic
+def create_webhook_endpoint(
+    *, tenant: Tenant, url: str, event_types: list[str] | None = None, active: bool = True
+) -> NewEndpoint:
+    """Register an endpoint with a fresh signing secret (``whsec_…``), returned for showing once."""
+    secret = new_webhook_secret()
+    endpoint = WebhookEndpoint.objects.create(
+        tenant=tenant, url=url, secret=secret, event_types=list(event_types or []), active=active
+    )
+    return NewEndpoint(endpoint=endpoint, secret=secret)
+
+
+def webhook_id(delivery: WebhookDelivery) -> str:
+    """Stable per event and endpoint, so every retry of one delivery carries the same id."""
+    return f"msg_sg{delivery.tenant_id}_{delivery.event_id}_{delivery.endpoint_id}"
+
+
+def backoff_seconds(attempts: int) -> int:
+    """Exponential backoff after ``attempts`` failed tries: base * 2^(n-1), capped."""
+    base = settings.WEBHOOK_RETRY_BASE_SECONDS
+    return int(min(base * 2 ** max(attempts - 1, 0), settings.WEBHOOK_RETRY_MAX_SECONDS))
+
+
+@transaction.atomic
+def dispatch_outbox(*, tenant_id: int, limit: int = 500) -> list[int]:
+    """Turn undispatched outbox events of a tenant into one delivery per matching active
+    endpoint and mark them dispatched. Safe to run twice at once (rows are claimed with
+    SKIP LOCKED; deliveries are unique per endpoint and event). Returns the delivery ids to send
+    (queued after commit by the caller)."""
+    events = list(
+        OutboxEvent.objects.for_tenant(tenant_id)
+        .select_for_update(skip_locked=True)
+        .filter(dispatched_at__isnull=True)
+        .order_by("pk")[:limit]
+    )
+    if not events:
+        return []
+    endpoints = list(WebhookEndpoint.objects.for_tenant(tenant_id).filter(active=True))
+    now = timezone.now()
+    deliveries = [
+        WebhookDelivery(tenant_id=tenant_id, endpoint=ep, event=ev, next_attempt_at=now)
+        for ev in events
+        for ep in endpoints
+        if ep.wants(ev.event_type)
+    ]
+    WebhookDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+    OutboxEvent.objects.filter(pk__in=[e.pk for e in events]).update(dispatched_at=now)
+    return list(
+        WebhookDelivery.objects.filter(
+            event_id__in=[e.pk for e in events], status=WebhookDelivery.Status.PENDING
+        ).values_list("pk", flat=True)
+    )
+
+
+@dataclass(frozen=True)
+class Claim:
+    delivery: WebhookDelivery
+    attempt_no: int
+
+
+def claim_delivery(*, delivery_id: int) -> Claim | None:
+    """Take a due delivery for one try: a conditional update counts the attempt and leases the
+    row until the timeout passes, so two workers never send it at once and a worker that dies
+    mid-send cannot loop forever (attempts are counted before sending)."""
+    now = timezone.now()
+    lease = now + timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS * 2 + 5)
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(skip_locked=True)
+            .select_related("endpoint", "event")
+            .filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING)
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+            .first()
+        )
+        if delivery is None:
+            return None
+        if delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS or not delivery.endpoint.active:
+            delivery.status = WebhookDelivery.Status.FAILED
+            delivery.next_attempt_at = None
+            delivery.save(update_fields=["status", "next_attempt_at"])
+            return None
+        delivery.attempts += 1
+        delivery.next_attempt_at = lease
+        delivery.save(update_fields=["attempts", "next_attempt_at"])
+    return Claim(delivery=delivery, attempt_no=delivery.attempts)
+
+
+@transaction.atomic
+def record_attempt(
+    *,
+    delivery: WebhookDelivery,
+    status_code: int | None,
+    error: str,
+    duration_ms: int,
+    at: datetime,
+) -> WebhookDelivery:
+    """Log one try and decide what comes next: delivered (2xx), retry later with exponential
+    backoff under the same webhook-id, or give up after ``WEBHOOK_MAX_ATTEMPTS``."""
+    WebhookAttempt.objects.create(
+        tenant_id=delivery.tenant_id,
+        delivery=delivery,
+        at=at,
+        status_code=status_code,
+        error=error[:2000],
+        duration_ms=duration_ms,
+    )
+    ok = status_code is not None and 200 <= status_code < 300
+    delivery.last_status_code = status_code
+    delivery.last_error = "" if ok else error[:2000]
+    if ok:
+        delivery.status = WebhookDelivery.Status.DELIVERED
+        delivery.delivered_at = timezone.now()
+        delivery.next_attempt_at = None
+    elif delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
+        delivery.status = WebhookDelivery.Status.FAILED
+        delivery.next_attempt_at = None
+    else:
+        delivery.next_attempt_at = timezone.now() + timedelta(
+            seconds=backoff_seconds(delivery.attempts)
+        )
+    delivery.save(
+        update_fields=[
+            "status",
+            "delivered_at",
+            "next_attempt_at",
+            "last_status_code",
+            "last_error",
+        ]
+    )
+    return delivery
+
+
+@transaction.atomic
+def replay_delivery(*, tenant: Tenant, delivery_id: int) -> WebhookDelivery:
+    """Send a delivery again (admin action), under the same webhook-id so receivers that already
+    have it can drop it. The attempt counter restarts; the log keeps every earlier try."""
+    delivery = (
+        WebhookDelivery.objects.for_tenant(tenant)
+        .select_for_update()
+        .filter(pk=delivery_id)
+        .first()
+    )
+    if delivery is None:
+        raise NotFound(_("Not found."))
+    delivery.status = WebhookDelivery.Status.PENDING
+    delivery.attempts = 0
+    delivery.next_attempt_at = timezone.now()
+    delivery.save(update_fields=["status", "attempts", "next_attempt_at"])
+    transaction.on_commit(
+        lambda: enqueue("scheduling.tasks.deliver_webhook", delivery_id=delivery.pk)
+    )
+    return delivery
+
+
+def due_work(*, limit: int = 1000) -> tuple[list[int], list[int]]:
+    """What the periodic sweep re-queues: tenants with undispatched outbox events older than a
+    few seconds (their nudge was lost, e.g. broker down), and deliveries whose retry time came."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.OUTBOX_SWEEP_AFTER_SECONDS)
+    tenants = list(
+        OutboxEvent.objects.filter(dispatched_at__isnull=True, created_at__lte=stale)
+        .values_list("tenant_id", flat=True)
+        .distinct()
+        .order_by("tenant_id")[:limit]
+    )
+    deliveries = list(
+        WebhookDelivery.objects.filter(
+            status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return tenants, deliveries
+
+
+__all__ = [
+    "REASONS",
+    "AssignmentRequest",
+    "AssignmentsRefused",
+    "BulkResult",
+    "DomainError",
+    "Refusal",
+    "cancel_assignment",
+    "create_assignments",
+    "create_webhook_endpoint",
+    "dispatch_outbox",
+    "replay_delivery",
+    "run_idempotent",
+]
