@@ -178,3 +178,72 @@ class CertificationEvent(TenantScopedModel):
         verbose_name_plural = _("certification events")
         ordering = ["pk"]
         indexes = [models.Index(fields=["tenant", "at"], name="certevent_tenant_at")]
+
+
+class Notification(TenantScopedModel):
+    """An in-app message to one agent (certification decisions, reminders)."""
+
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="+", verbose_name=_("agent")
+    )
+    certification = models.ForeignKey(
+        Certification, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=20)
+    message = models.TextField(_("message"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["tenant", "membership", "created_at"], name="notification_inbox")
+        ]
+
+    def __str__(self) -> str:
+        return self.message[:80]
+
+
+class EmailMessage(TenantScopedModel):
+    """Outbox of mail: written in the transaction of the change, sent by a Celery task with
+    retries after commit, so a mail server outage never fails or loses a decision."""
+
+    to = models.EmailField(_("to"))
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("body"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("email message")
+        verbose_name_plural = _("email messages")
+        ordering = ["pk"]
+        indexes = [
+            models.Index(
+                fields=["tenant", "created_at"],
+                condition=Q(sent_at__isnull=True),
+                name="email_unsent",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.to}: {self.subject}"
+
+
+class SweepMark(models.Model):
+    """When a periodic sweep last ran (one row per sweep name); lets the catch-up sweep look
+    only at training progress since then. Platform-wide bookkeeping, not tenant data."""
+
+    name = models.CharField(max_length=60, unique=True)
+    last_run_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("sweep mark")
+        verbose_name_plural = _("sweep marks")
+
+    def __str__(self) -> str:
+        return self.name
