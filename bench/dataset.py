@@ -133,6 +133,8 @@ def generate(shape: Shape, *, stream=None, log: Callable[[str], None] | None = N
         for lo in range(0, shape.agents, chunk):
             hi = min(shape.agents, lo + chunk)
             step("certifications", 3, lambda lo=lo, hi=hi: ctx.create_certifications(lo, hi))
+        # fresh statistics, or the guard trigger's per-row lookup plans a sequential scan
+        step("analyze", 0, lambda: cur.execute("ANALYZE certification_certification"))
         for lo in range(0, shape.agents, chunk):
             hi = min(shape.agents, lo + chunk)
             step("shift assignments", 1, lambda lo=lo, hi=hi: ctx.create_assignments(lo, hi))

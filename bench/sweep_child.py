@@ -1,0 +1,68 @@
+"""Run the expiry sweep once in a fresh process and print one JSON line: time, statements, peak
+memory (ru_maxrss of this process). The parent makes exactly 1% of the bench tenant's
+certifications due first, so every run sweeps the same amount."""
+
+from __future__ import annotations
+
+import json
+import resource
+import time
+
+import django
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def main() -> None:
+    django.setup()
+    from django.db import connection, transaction
+
+    from bench import dataset
+    from certification.services import expire_due_certifications
+
+    tenant = dataset.tenant_id()
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT count(*) FROM certification_certification WHERE tenant_id = %s", [tenant]
+        )
+        total = cur.fetchone()[0]
+    with transaction.atomic(), connection.cursor() as cur:
+        dataset.ensure_due(cur, tenant, round(total * 0.01))
+    statements = []
+
+    def count(execute, sql, params, many, context):
+        statements.append(sql.split(None, 1)[0].upper())
+        return execute(sql, params, many, context)
+
+    before = rss_mb()
+    t0 = time.perf_counter()
+    with connection.execute_wrapper(count):
+        expired = expire_due_certifications()
+    seconds = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kinds: dict[str, int] = {}
+    for kind in statements:
+        kinds[kind] = kinds.get(kind, 0) + 1
+    print(
+        json.dumps(
+            {
+                "seconds": round(seconds, 3),
+                "expired": expired,
+                "certifications": total,
+                "statements": len(statements),
+                "statement_kinds": kinds,
+                "rss_before_mb": round(before, 1),
+                "maxrss_mb": round(peak, 1),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
