@@ -241,3 +241,16 @@ def test_import_form_offers_only_own_tenant_categories(world, client_for):
     )
     assert "category" in response.context["form"].errors
     assert not Question.objects.exists()
+
+
+def test_import_errors_are_shown_in_chinese(world, client_for):
+    client = client_for(world.trainer)
+    client.cookies["django_language"] = "zh-hans"
+    response = client.post(
+        IMPORT_URL,
+        {"file": SimpleUploadedFile("bad.gift", BAD_GIFT), "format": "gift"},
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    html = response.content.decode()
+    assert "第 3 行" in html and "没有正确答案。" in html
+    assert not Question.objects.exists()

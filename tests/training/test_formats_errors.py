@@ -196,3 +196,13 @@ def test_file_over_the_size_limit_is_refused_with_its_size(world):
     assert caught.value.code == "import_too_large"
     assert "at most 1 KB" in caught.value.errors[0].message
     assert not Question.objects.exists()
+
+
+def test_error_message_is_translated(world):
+    from django.utils import translation
+
+    with translation.override("zh-hans"), pytest.raises(QuestionImportRejected) as caught:
+        import_questions(
+            tenant=world.tenant, data=b"Q {~a ~b}", fmt="gift", category_name=None, actor=None
+        )
+    assert caught.value.errors[0].location == "第 1 行"
