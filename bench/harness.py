@@ -216,6 +216,11 @@ def wrk(
     for k, v in (headers or {}).items():
         cmd += ["-H", f"{k}: {v}"]
     out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
+    return parse_wrk(out)
+
+
+def parse_wrk(out: str) -> HttpStats:
+    """Read wrk's ``--latency`` report."""
     stats = HttpStats()
     if m := re.search(r"(\d+) requests in", out):
         stats.requests = int(m.group(1))
