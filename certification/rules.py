@@ -151,9 +151,10 @@ class Catalog:
             self.by_code[info.code].append(info)
         for versions in self.by_code.values():
             versions.sort(key=lambda c: c.version)
+        # Knowledge articles are reference material: only lessons count towards completion.
         for lesson_id, curriculum_id, minutes in (
             Lesson.objects.for_tenant(tenant)
-            .filter(curriculum_id__in=self.curricula)
+            .filter(curriculum_id__in=self.curricula, kind=Lesson.Kind.LESSON)
             .order_by("position", "pk")
             .values_list("id", "curriculum_id", "estimated_minutes")
         ):

@@ -1,0 +1,96 @@
+"""The event log is append-only in the database and tamper-evident through its hash chain."""
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, transaction
+
+from certification.chain import verify_chain
+from certification.models import CertificationEvent
+from certification.services import revoke_certification
+
+from .factories import certify
+
+TABLE = "certification_certificationevent"
+
+
+@pytest.fixture
+def events(world):
+    cert = certify(world.agent, approve_by=world.lead)
+    revoke_certification(tenant=world.tenant, certification=cert, actor=world.lead, reason="Audit")
+    return list(CertificationEvent.objects.filter(certification=cert))
+
+
+def _refused(action):
+    with pytest.raises(DatabaseError), transaction.atomic():
+        action()
+
+
+def test_event_cannot_be_saved_again(events):
+    event = events[0]
+    event.reason = "rewritten"
+    _refused(event.save)
+
+
+def test_events_cannot_be_updated_by_queryset(events):
+    _refused(lambda: CertificationEvent.objects.update(reason="rewritten"))
+    assert not CertificationEvent.objects.filter(reason="rewritten").exists()
+
+
+def test_events_cannot_be_deleted(events):
+    _refused(events[0].delete)
+    _refused(lambda: CertificationEvent.objects.all().delete())
+    assert CertificationEvent.objects.count() == len(events)
+
+
+def test_events_cannot_be_changed_by_raw_sql(events):
+    def raw(sql):
+        def run():
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+
+        return run
+
+    _refused(raw(f"UPDATE {TABLE} SET reason = 'x'"))
+    _refused(raw(f"DELETE FROM {TABLE}"))
+    assert CertificationEvent.objects.count() == len(events)
+
+
+def test_chain_links_every_event_to_the_previous_one(events, world):
+    chain = list(CertificationEvent.objects.filter(tenant=world.tenant).order_by("pk"))
+    assert chain[0].prev_hash == ""
+    for prev, event in zip(chain, chain[1:], strict=False):
+        assert event.prev_hash == prev.hash
+    assert verify_chain(tenant_id=world.tenant.pk) == (len(chain), None)
+
+
+def _tamper(event_id, reason):
+    """Change a row behind the application's back (a DBA with trigger rights)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # A superuser session that skips ordinary triggers.
+            cursor.execute("SET LOCAL session_replication_role = replica")
+            cursor.execute(f"UPDATE {TABLE} SET reason = %s WHERE id = %s", [reason, event_id])
+            cursor.execute("SET LOCAL session_replication_role = origin")
+        else:
+            cursor.execute("DROP TRIGGER certification_event_no_update")
+            cursor.execute(f"UPDATE {TABLE} SET reason = %s WHERE id = %s", [reason, event_id])
+
+
+def test_verify_command_names_the_first_altered_row(events, world, capsys):
+    call_command("verify_certification_events", "--tenant", world.tenant.slug)
+    assert "chain intact" in capsys.readouterr().out
+    target = events[1]
+    _tamper(target.pk, "nothing to see")
+    with pytest.raises(CommandError):
+        call_command("verify_certification_events", "--tenant", world.tenant.slug)
+    out = capsys.readouterr().out
+    assert f"id={target.pk}" in out and "content does not match" in out
+
+
+def test_verify_command_checks_every_tenant_and_rejects_unknown_slug(events, world, capsys):
+    call_command("verify_certification_events")
+    out = capsys.readouterr().out
+    assert f"{world.tenant.slug}: {len(events)} events, chain intact" in out
+    assert f"{world.other_tenant.slug}: 0 events" in out
+    with pytest.raises(CommandError):
+        call_command("verify_certification_events", "--tenant", "nope")
