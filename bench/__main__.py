@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -96,6 +97,7 @@ def main(argv=None) -> int:
             _run(run, env, args, only)
         finally:
             redis.stop()
+    run.machine["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     paths = write(run, args.out, args.stem)
     log("wrote " + ", ".join(str(p) for p in paths.values()))
     print(paths["md"].read_text())
@@ -160,12 +162,15 @@ def _run(run: Run, env: dict[str, str], args, only) -> None:
     if not only or "exam" in only:
         from . import exam
 
-        log(f"exam hall: {args.trainees} trainees for {args.exam_seconds:.0f} s")
-        for r in b._guard(
-            lambda: exam.bench_exam_hall(ctx, trainees=args.trainees, seconds=args.exam_seconds),
-            "exam",
-        ):
-            run.add(r)
+        for kind in kinds:
+            log(f"exam hall ({kind}): {args.trainees} trainees for about {args.exam_seconds:.0f} s")
+            for r in b._guard(
+                lambda kind=kind: exam.bench_exam_hall(
+                    ctx, trainees=args.trainees, seconds=args.exam_seconds, kind=kind
+                ),
+                f"exam_{kind}",
+            ):
+                run.add(r)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@ class Run:
             "python": platform.python_version(),
             "platform": platform.platform(),
             "cpus": __import__("os").cpu_count(),
+            "load_average_at_start": [round(x, 2) for x in __import__("os").getloadavg()],
         }
     )
     settings: dict = field(default_factory=dict)
@@ -70,6 +71,12 @@ def markdown(run: Run) -> str:
         f"Run started {run.started_at} on {run.machine.get('platform')} "
         f"({run.machine.get('cpus')} CPUs, Python {run.machine.get('python')}).",
     ]
+    load = run.machine.get("load_average_at_start")
+    if load:
+        lines.append(
+            f"Load average (1, 5, 15 min) at the start: {load}; at the end: "
+            f"{run.machine.get('load_average_at_end', '?')} (other work on the machine adds noise)."
+        )
     if run.settings:
         lines.append("Settings: " + ", ".join(f"{k}={v}" for k, v in run.settings.items()) + ".")
     lines += [
