@@ -11,6 +11,7 @@ import random
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -24,6 +25,7 @@ from tenants.models import Role
 
 from . import formats
 from .attempts import deal_questions, public_question
+from .formats.common import TYPES, ParsedChoice, ParsedQuestion, validate
 from .imports import QuestionImportRejected, check_size, export_questions, import_questions
 from .models import (
     Attempt,
@@ -131,8 +133,37 @@ class QuestionCategoryAdmin(ContentAdmin):
     list_select_related = ["industry"]
 
 
+class ChoiceFormSet(BaseInlineFormSet):
+    """The same checks as an import (a correct answer, fractions, at most 100 answers), so a
+    question edited here is one the importers and the grader accept."""
+
+    def clean(self):
+        super().clean()
+        question = self.instance
+        if any(self.errors) or question.qtype not in TYPES or question.points is None:
+            return
+        choices = [
+            ParsedChoice(f.cleaned_data["text"], f.cleaned_data["fraction"])
+            for f in self.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+        problems = validate(
+            ParsedQuestion(
+                qtype=question.qtype,
+                text=question.text or "",
+                points=question.points,
+                numeric_answer=question.numeric_answer,
+                tolerance=question.tolerance or 0,
+                choices=choices,
+            )
+        )
+        if problems:
+            raise forms.ValidationError([p.message for p in problems])
+
+
 class ChoiceInline(TenantInline, admin.TabularInline):
     model = Choice
+    formset = ChoiceFormSet
     fields = ["position", "text", "fraction", "feedback"]
     extra = 2
 

@@ -254,3 +254,56 @@ def test_import_errors_are_shown_in_chinese(world, client_for):
     html = response.content.decode()
     assert "第 3 行" in html and "没有正确答案。" in html
     assert not Question.objects.exists()
+
+
+def test_admin_refuses_a_question_without_a_correct_answer(world, client_for):
+    category = CategoryFactory(tenant=world.tenant)
+    response = client_for(world.trainer).post(
+        "/admin/training/question/add/",
+        {
+            "category": category.pk,
+            "qtype": "single",
+            "points": "1",
+            "text": "Which?",
+            "tolerance": "0",
+            "choices-TOTAL_FORMS": "2",
+            "choices-INITIAL_FORMS": "0",
+            "choices-0-position": "0",
+            "choices-0-text": "A",
+            "choices-0-fraction": "0",
+            "choices-1-position": "1",
+            "choices-1-text": "B",
+            "choices-1-fraction": "0.5",
+        },
+    )
+    assert response.status_code == 200
+    assert "There is no correct answer (one answer must be worth 100%)." in (
+        response.content.decode()
+    )
+    assert not Question.objects.exists()
+
+
+def test_question_autocomplete_offers_only_own_tenant_questions(world, client_for):
+    own = make_question(CategoryFactory(tenant=world.tenant), text="Roaming own", choices=[])
+    make_question(CategoryFactory(tenant=world.other_tenant), text="Roaming foreign", choices=[])
+    response = client_for(world.trainer).get(
+        "/admin/autocomplete/",
+        {
+            "app_label": "training",
+            "model_name": "quizquestion",
+            "field_name": "question",
+            "term": "Roaming",
+        },
+    )
+    assert [r["id"] for r in response.json()["results"]] == [str(own.pk)]
+
+
+def test_export_takes_a_constant_number_of_queries(world, django_assert_num_queries):
+    from training.imports import export_questions
+
+    category = CategoryFactory(tenant=world.tenant)
+    few = [make_question(category, choices=[("a", 1), ("b", 0)]) for _ in range(2)]
+    many = few + [make_question(category, choices=[("a", 1), ("b", 0)]) for _ in range(8)]
+    for questions in (few, many):
+        with django_assert_num_queries(2):
+            export_questions(tenant=world.tenant, questions=questions, fmt="gift")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from html.parser import HTMLParser
 
 from django.utils.translation import gettext as _
@@ -101,6 +101,14 @@ def fmt_decimal(value: Decimal) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text or "0"
+
+
+FRACTION_QUANT = Decimal("0.00001")
+
+
+def percent_to_fraction(percent: Decimal) -> Decimal:
+    """``50`` (%) → ``0.5``, kept to the five decimals a ``Choice.fraction`` stores."""
+    return (Decimal(percent) / 100).quantize(FRACTION_QUANT, rounding=ROUND_HALF_UP)
 
 
 def parse_decimal(text: str) -> Decimal | None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
@@ -34,6 +34,7 @@ from .common import (
     decode_text,
     fmt_decimal,
     parse_decimal,
+    percent_to_fraction,
     true_false_answer,
     true_false_choices,
     validate,
@@ -53,7 +54,6 @@ BASE = [
 GROUP = ["choice", "percent", "feedback"]
 YES = {"yes", "y", "true", "1", "是"}
 NO = {"no", "n", "false", "0", "否", ""}
-FRACTION_QUANT = Decimal("0.00001")
 
 
 def _header(count: int) -> list[str]:
@@ -158,7 +158,7 @@ def _row(cells: dict, groups: int, where: str):
         if value is None:
             errors.append(FormatError(where, _("percent_%(n)d is not a number.") % {"n": n}))
             continue
-        fraction = (value / 100).quantize(FRACTION_QUANT, rounding=ROUND_HALF_UP)
+        fraction = percent_to_fraction(value)
         question.choices.append(ParsedChoice(text, fraction, feedback))
     if qtype == NUMERIC:
         question.choices = []

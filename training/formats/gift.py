@@ -13,7 +13,7 @@ all-or-nothing; two comment lines carry them (other GIFT readers ignore comments
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
@@ -32,13 +32,13 @@ from .common import (
     html_to_text,
     normalise_category,
     parse_decimal,
+    percent_to_fraction,
     true_false_answer,
     true_false_choices,
     validate,
 )
 
 SPECIAL = "~=#{}:"
-FRACTION_QUANT = Decimal("0.00001")
 _WEIGHT = re.compile(r"^%(-?[0-9]+(?:\.[0-9]+)?)%")
 _FORMAT = re.compile(r"^\[(html|plain|markdown|moodle)\]")
 
@@ -108,7 +108,7 @@ def escape(text: str) -> str:
 
 
 def _percent(value: str) -> Decimal:
-    return (Decimal(value) / 100).quantize(FRACTION_QUANT, rounding=ROUND_HALF_UP)
+    return percent_to_fraction(Decimal(value))
 
 
 def _blocks(text: str) -> list[_Block]:

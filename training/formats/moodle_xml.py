@@ -11,7 +11,7 @@ kept, markup and images are dropped. Exports use ``plain_text``."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET  # noqa: S405 - writing only; reading goes through defusedxml
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
@@ -32,10 +32,10 @@ from .common import (
     html_to_text,
     normalise_category,
     parse_decimal,
+    percent_to_fraction,
     validate,
 )
 
-FRACTION_QUANT = Decimal("0.00001")
 HTML_FORMATS = {"html", "moodle_auto_format"}
 SUPPORTED = {"multichoice", "multichoiceset", "truefalse", "shortanswer", "numerical"}
 
@@ -106,7 +106,7 @@ def _fraction(answer, path: str, errors: list[FormatError]) -> Decimal | None:
             FormatError(f"{path}/@fraction", _("“%(value)s” is not a percentage.") % {"value": raw})
         )
         return None
-    fraction = (value / 100).quantize(FRACTION_QUANT, rounding=ROUND_HALF_UP)
+    fraction = percent_to_fraction(value)
     if not Decimal(-1) <= fraction <= Decimal(1):
         errors.append(
             FormatError(
