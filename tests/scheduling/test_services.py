@@ -3,8 +3,6 @@ cancellation, eligibility now and for past windows, headcount, constant query co
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.utils import timezone
 

@@ -1,0 +1,387 @@
+"""The scheduler API (/api/v1/): thin views that parse, authorise, call a selector or service
+and render. Errors come out as {"error": {"code", "message", "details"}} (skillgate.api_errors)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.db import transaction
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
+from rest_framework import generics, status
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from certification.models import Certification, SkillGroup
+from skillgate.api_errors import error_body
+from skillgate.errors import DomainError, InvalidInput
+from tenants.authentication import HasTenant
+from tenants.mixins import LEAD_ROLES, HasRole, TenantAPIMixin, get_for_tenant_or_404
+from tenants.models import Membership
+
+from . import selectors, services
+from .models import ShiftAssignment
+from .serializers import (
+    AssignmentInSerializer,
+    AssignmentSerializer,
+    BulkResultSerializer,
+    CancelSerializer,
+    CertificationSerializer,
+    EligibilitySerializer,
+    EligibleAgentSerializer,
+    ErrorSerializer,
+    EventPageSerializer,
+    EventSerializer,
+    SkillGroupSerializer,
+)
+
+ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description="Bad input (code says which)."),
+    401: OpenApiResponse(ErrorSerializer, description="Missing or bad API key."),
+    403: OpenApiResponse(ErrorSerializer, description="Not allowed."),
+}
+NOT_FOUND = {404: OpenApiResponse(ErrorSerializer, description="Unknown id or code.")}
+
+
+class SchedulerAPI(TenantAPIMixin):
+    """API keys act for their tenant; signed-in people need a team lead or admin role."""
+
+    permission_classes = [HasTenant, HasRole]
+    allowed_roles = LEAD_ROLES
+
+
+def parse_window(start: str | None, end: str | None) -> tuple[datetime, datetime]:
+    """Both times ISO 8601 with an offset, end after start (codes: missing_window,
+    invalid_datetime, naive_datetime, invalid_window)."""
+    if not start or not end:
+        raise InvalidInput(_("Both start and end are required."), code="missing_window")
+    values = []
+    for name, raw in (("start", start), ("end", end)):
+        try:
+            value = parse_datetime(raw)
+        except ValueError:
+            value = None
+        if value is None:
+            raise InvalidInput(
+                _("%(name)s is not an ISO 8601 time.") % {"name": name}, code="invalid_datetime"
+            )
+        if value.tzinfo is None:
+            raise InvalidInput(str(services.REASONS["naive_datetime"]), code="naive_datetime")
+        values.append(value)
+    if values[1] <= values[0]:
+        raise InvalidInput(str(services.REASONS["invalid_window"]), code="invalid_window")
+    return values[0], values[1]
+
+
+class SkillGroupList(SchedulerAPI, generics.ListAPIView):
+    """Skill groups with codes, names, external ids, target and certified headcount."""
+
+    serializer_class = SkillGroupSerializer
+    queryset = SkillGroup.objects.all()
+
+    def base_queryset(self):
+        return selectors.skill_groups_with_headcount(tenant=self.request.tenant)
+
+    @extend_schema(responses={200: SkillGroupSerializer(many=True), **ERRORS})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class EligibleAgents(SchedulerAPI, APIView):
+    queryset = SkillGroup.objects.all()
+
+    @extend_schema(
+        summary="Agents certified over the whole window",
+        description=(
+            "Agents whose certification covers all of [start, end]. Works for past windows too: "
+            "a certification revoked or expired after the window still counts for it."
+        ),
+        parameters=[
+            OpenApiParameter("start", OpenApiTypes.DATETIME, required=True),
+            OpenApiParameter("end", OpenApiTypes.DATETIME, required=True),
+        ],
+        responses={200: EligibilitySerializer, **ERRORS, **NOT_FOUND},
+    )
+    def get(self, request, code: str):
+        group = get_for_tenant_or_404(self.get_queryset(), request.tenant, code=code)
+        start, end = parse_window(
+            request.query_params.get("start"), request.query_params.get("end")
+        )
+        certs = selectors.eligible_agents(
+            tenant=request.tenant, skill_group=group, start=start, end=end
+        )
+        return Response(
+            {
+                "skill_group": group.code,
+                "start": start,
+                "end": end,
+                "count": len(certs),
+                "results": EligibleAgentSerializer(certs, many=True).data,
+            }
+        )
+
+
+class AgentCertifications(SchedulerAPI, generics.ListAPIView):
+    """An agent's certifications (every state), newest first per skill group."""
+
+    serializer_class = CertificationSerializer
+    queryset = Certification.objects.all()
+
+    def base_queryset(self):
+        membership = get_for_tenant_or_404(
+            Membership, self.request.tenant, employee_id=self.kwargs["employee_id"]
+        )
+        return Certification.objects.filter(membership=membership).select_related("skill_group")
+
+    @extend_schema(responses={200: CertificationSerializer(many=True), **ERRORS, **NOT_FOUND})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class EventFeed(SchedulerAPI, APIView):
+    @extend_schema(
+        summary="Ordered feed of certification and assignment events",
+        description=(
+            "Events in id order after the given id. Store `next_after` and pass it as `after` "
+            "next time; ids only grow. Events younger than a couple of seconds are held back "
+            "until every earlier transaction has committed, so nothing is ever skipped."
+        ),
+        parameters=[
+            OpenApiParameter("after", int, description="Last event id seen (0 to start)."),
+            OpenApiParameter("limit", int, description="1 to 1000, default 100."),
+        ],
+        responses={200: EventPageSerializer, **ERRORS},
+    )
+    def get(self, request):
+        after = _int_param(request, "after", 0, 0, 2**62)
+        limit = _int_param(request, "limit", 100, 1, 1000)
+        events = selectors.event_feed(tenant=request.tenant, after=after, limit=limit + 1)
+        page = events[:limit]
+        return Response(
+            {
+                "results": EventSerializer(page, many=True).data,
+                "next_after": page[-1].pk if page else after,
+                "has_more": len(events) > limit,
+            }
+        )
+
+
+def _int_param(request, name: str, default: int, lo: int, hi: int) -> int:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or not lo <= value <= hi:
+        raise InvalidInput(
+            _("%(name)s must be a whole number from %(lo)d to %(hi)d.")
+            % {"name": name, "lo": lo, "hi": hi},
+            code=f"invalid_{name}",
+        )
+    return value
+
+
+ASSIGNMENT_BODY = PolymorphicProxySerializer(
+    component_name="AssignmentRequestBody",
+    serializers=[AssignmentInSerializer, AssignmentInSerializer(many=True)],
+    resource_type_field_name=None,
+    many=False,
+)
+
+
+class Assignments(SchedulerAPI, APIView):
+    queryset = ShiftAssignment.objects.all()
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        summary="Schedule one shift or a list of up to 10,000",
+        description=(
+            "All-or-nothing by default: if any item is refused nothing is written and the 422 "
+            "lists every refused item with its index and reason code. `?partial=true` writes "
+            "the valid items and reports the rest. Send `Idempotency-Key` to make a retry return "
+            "the first answer instead of writing twice. Reason codes: not_certified, "
+            "pending_approval, expires_before_shift_end, revoked, unknown_agent, "
+            "unknown_skill_group, overlapping_assignment, invalid_window, naive_datetime, "
+            "invalid_item."
+        ),
+        parameters=[
+            OpenApiParameter("partial", bool, description="Write the valid items."),
+            OpenApiParameter(
+                "Idempotency-Key", str, location=OpenApiParameter.HEADER, required=False
+            ),
+        ],
+        request=ASSIGNMENT_BODY,
+        responses={
+            201: BulkResultSerializer,
+            200: BulkResultSerializer,
+            409: OpenApiResponse(ErrorSerializer, description="Concurrent change; retry."),
+            413: OpenApiResponse(ErrorSerializer, description="Body over the size limit."),
+            422: OpenApiResponse(ErrorSerializer, description="Refused items (all-or-nothing)."),
+            **ERRORS,
+        },
+    )
+    def post(self, request):
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            return _too_large()
+        try:
+            raw = request.body
+        except RequestDataTooBig:
+            return _too_large()
+        try:
+            data = request.data
+        except ParseError as exc:
+            raise InvalidInput(str(exc.detail), code="malformed_body") from exc
+        if isinstance(data, dict) and not hasattr(data, "getlist"):
+            items, single = [data], True
+        elif isinstance(data, list):
+            items, single = data, False
+        else:
+            raise InvalidInput(
+                _("The body must be a JSON object or a JSON list of objects."),
+                code="malformed_body",
+            )
+        if not items:
+            raise InvalidInput(_("The list of assignments is empty."), code="empty_body")
+        if len(items) > services.MAX_ITEMS:
+            raise InvalidInput(
+                _("At most %(max)d assignments per request.") % {"max": services.MAX_ITEMS},
+                code="too_many_items",
+            )
+        partial = request.query_params.get("partial", "").lower() in {"1", "true", "yes"}
+        parsed = [_parse_item(item) for item in items]
+
+        def produce() -> tuple[int, dict]:
+            try:
+                result = services.create_assignments(
+                    tenant=request.tenant,
+                    items=parsed,
+                    source=ShiftAssignment.Source.API,
+                    partial=partial,
+                )
+            except DomainError as exc:
+                return exc.status, error_body(exc.code, exc.message, exc.details)
+            body = {
+                "created": AssignmentSerializer(result.created, many=True).data,
+                "refused": [r.as_dict() for r in result.refused],
+            }
+            body = json.loads(json.dumps(body, default=str))
+            if single and not result.refused:
+                return status.HTTP_201_CREATED, body
+            return (status.HTTP_200_OK if result.refused else status.HTTP_201_CREATED), body
+
+        key = request.headers.get("Idempotency-Key")
+        if key is None:
+            with transaction.atomic():
+                code, body = produce()
+            return Response(body, status=code)
+        fingerprint = services.request_fingerprint(
+            request.method, request.path, request.META.get("QUERY_STRING", ""), raw
+        )
+        result = services.run_idempotent(
+            tenant=request.tenant, key=key, fingerprint=fingerprint, produce=produce
+        )
+        response = Response(result.body, status=result.status_code)
+        if result.replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
+
+
+def _too_large() -> Response:
+    return Response(
+        error_body(
+            "body_too_large",
+            _("The request body is larger than %(max)d bytes.")
+            % {"max": settings.DATA_UPLOAD_MAX_MEMORY_SIZE},
+        ),
+        status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    )
+
+
+def _parse_item(item) -> services.AssignmentRequest:
+    if not isinstance(item, dict):
+        return services.AssignmentRequest("", "", None, None, error="invalid_item")
+    problems = []
+    strings = {}
+    for name, max_length, required in (
+        ("employee_id", 40, True),
+        ("skill_group", 40, True),
+        ("external_ref", 120, False),
+    ):
+        value = item.get(name, "" if not required else None)
+        if not isinstance(value, str) or (required and not value) or len(value) > max_length:
+            problems.append(name)
+            value = ""
+        strings[name] = value
+    times = {}
+    naive = False
+    for name in ("starts_at", "ends_at"):
+        raw = item.get(name)
+        value = None
+        if isinstance(raw, str):
+            try:
+                value = parse_datetime(raw)
+            except ValueError:
+                value = None
+        if value is None:
+            problems.append(name)
+        elif value.tzinfo is None:
+            naive = True
+        times[name] = value
+    error = "invalid_item" if problems else ("naive_datetime" if naive else None)
+    return services.AssignmentRequest(
+        employee_id=strings["employee_id"],
+        skill_group=strings["skill_group"],
+        starts_at=times["starts_at"],
+        ends_at=times["ends_at"],
+        external_ref=strings["external_ref"],
+        error=error,
+        error_detail=_("Check: %(fields)s.") % {"fields": ", ".join(problems)} if problems else "",
+    )
+
+
+class AssignmentDetail(SchedulerAPI, APIView):
+    queryset = ShiftAssignment.objects.all()
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        summary="Cancel a shift (a reason is required)",
+        parameters=[OpenApiParameter("reason", str, description='Or send {"reason": ...}.')],
+        request=CancelSerializer,
+        responses={200: AssignmentSerializer, **ERRORS, **NOT_FOUND},
+    )
+    def delete(self, request, pk: int):
+        assignment = get_for_tenant_or_404(self.get_queryset(), request.tenant, pk=pk)
+        reason = request.query_params.get("reason")
+        if not reason:
+            try:
+                data = request.data
+            except ParseError:
+                data = {}
+            reason = data.get("reason") if isinstance(data, dict) else None
+        if not isinstance(reason, str):
+            reason = ""
+        assignment = services.cancel_assignment(
+            tenant=request.tenant,
+            assignment_id=assignment.pk,
+            reason=reason,
+            actor=request.user if getattr(request.user, "pk", None) else None,
+        )
+        return Response(AssignmentSerializer(assignment).data)

@@ -1,0 +1,33 @@
+from tests.isolation import Case
+
+from .factories import make_certification, make_skill_group, shift, tomorrow_9
+
+
+def _group(w):
+    return make_skill_group(w.tenant, "iso-group")
+
+
+def _shift(w):
+    group = _group(w)
+    make_certification(w.agent, group)
+    return shift(w.agent, group, start=tomorrow_9())
+
+
+CASES = [
+    Case(
+        "scheduling-api:eligible-agents",
+        make=_group,
+        kwargs=lambda g: {"code": g.code},
+        api=True,
+    ),
+    Case(
+        "scheduling-api:agent-certifications",
+        make=lambda w: w.agent,
+        kwargs=lambda m: {"employee_id": m.employee_id},
+        api=True,
+    ),
+    Case("scheduling-api:assignment", make=_shift, api=True),
+]
+
+MAKERS: dict = {}
+GLOBAL_URLS: dict = {}
