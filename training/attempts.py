@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from skillgate.errors import Conflict, InvalidInput, NotFound
 from tenants.models import Membership
 
-from .grading import CENT, grade_item
+from .grading import CENT, correct_response, grade_item
 from .models import (
     Attempt,
     AttemptAnswer,
@@ -328,7 +328,12 @@ def _write_answer(attempt: Attempt, question_id: int, response: dict, now: datet
 
 
 def save_answer(
-    *, attempt: Attempt, membership: Membership, question_id, response: dict
+    *,
+    attempt: Attempt,
+    membership: Membership,
+    question_id,
+    response: dict,
+    expected_revision: int | None = None,
 ) -> Attempt:
     """Autosave one answer; returns the attempt with its new ``revision``.
 
@@ -342,10 +347,23 @@ def save_answer(
     with transaction.atomic():
         locked = _lock(attempt.pk)
         _check_open(locked, now)
+        _check_revision(locked, expected_revision)
         _write_answer(locked, item["id"], cleaned, now)
         locked.revision += 1
         locked.save(update_fields=["revision"])
     return locked
+
+
+def _check_revision(locked: Attempt, expected_revision: int | None) -> None:
+    if expected_revision is not None and int(expected_revision) != locked.revision:
+        raise Conflict(
+            _(
+                "Your answers were changed in another window since this page was loaded. "
+                "Reload the page, check your answers and submit again."
+            ),
+            code="stale_answers",
+            details={"revision": locked.revision},
+        )
 
 
 def _check_open(locked: Attempt, now: datetime) -> None:
@@ -388,15 +406,7 @@ def submit_attempt(
         if not accepts_answers(locked, now):
             _grade(locked, state=Attempt.State.EXPIRED, now=now)
             return locked
-        if expected_revision is not None and int(expected_revision) != locked.revision:
-            raise Conflict(
-                _(
-                    "Your answers were changed in another window since this page was loaded. "
-                    "Reload the page, check your answers and submit again."
-                ),
-                code="stale_answers",
-                details={"revision": locked.revision},
-            )
+        _check_revision(locked, expected_revision)
         for question_id, response in cleaned.items():
             _write_answer(locked, question_id, response, now)
         if cleaned:
@@ -472,3 +482,36 @@ def _grade(locked: Attempt, *, state: str, now: datetime) -> None:
         from .services import after_quiz_passed
 
         after_quiz_passed(attempt=locked)
+
+
+def review_items(attempt: Attempt) -> list[dict]:
+    """The graded attempt question by question, for the result page: the dealt question, the
+    saved response, points, the expected answer and explanation (the view applies the quiz's
+    review policy)."""
+    answers = {a.question_id: a for a in attempt.answers.all()}
+    items = []
+    for item in attempt.dealt:
+        answer = answers.get(item["id"])
+        response = answer.response if answer else {}
+        picked = set(response.get("choices") or []) | (
+            {response["choice"]} if response.get("choice") is not None else set()
+        )
+        expected = correct_response(item)
+        right_ids = set(expected.get("choices") or []) | (
+            {expected["choice"]} if expected.get("choice") is not None else set()
+        )
+        items.append(
+            {
+                "item": item,
+                "response": response,
+                "text_answer": response.get("text", response.get("value", "")),
+                "choices": [
+                    {**c, "picked": c["id"] in picked, "right": c["id"] in right_ids}
+                    for c in item["choices"]
+                ],
+                "expected": expected,
+                "points": answer.points if answer and answer.points is not None else Decimal(0),
+                "max_points": Decimal(item["points"]),
+            }
+        )
+    return items

@@ -2,14 +2,16 @@
 
 import random
 
+from tests.isolation import Case
 from tests.training.factories import (
     CategoryFactory,
     CurriculumFactory,
     IndustryFactory,
+    LessonFactory,
     make_question,
     make_quiz,
 )
-from training.attempts import start_attempt
+from training.attempts import start_attempt, submit_attempt
 from training.models import (
     Attempt,
     Curriculum,
@@ -49,3 +51,19 @@ MAKERS[Question] = lambda w: make_question(CategoryFactory(tenant=w.tenant), cho
 MAKERS[Quiz] = lambda w: make_quiz(w.tenant)
 MAKERS[Enrollment] = _enrollment
 MAKERS[Attempt] = _attempt
+
+
+def _graded_attempt(w):
+    return submit_attempt(attempt=_attempt(w), membership=w.agent)
+
+
+# Trainee pages: a foreign tenant's object answers exactly like a missing one.
+CASES += [
+    Case("training:curriculum", make=lambda w: make_quiz(w.tenant).curriculum),
+    Case("training:lesson", make=lambda w: LessonFactory(tenant=w.tenant)),
+    Case("training:quiz", make=lambda w: make_quiz(w.tenant), persona="agent"),
+    Case("training:attempt", make=_attempt, persona="agent"),
+    Case("training:attempt-save", make=_attempt, persona="agent"),
+    Case("training:attempt-submit", make=_attempt, persona="agent"),
+    Case("training:result", make=_graded_attempt, persona="agent"),
+]
