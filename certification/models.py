@@ -153,6 +153,11 @@ class Certification(TenantScopedModel):
     def __str__(self) -> str:
         return f"{self.membership} · {self.skill_group.code} · {self.status}"
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("certification:detail", kwargs={"pk": self.pk})
+
 
 class CertificationEvent(TenantScopedModel):
     """Append-only history of a certification. Each row hashes its content and the previous

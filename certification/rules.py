@@ -248,6 +248,7 @@ class Catalog:
             "attempt_id": best.id,
             "percent": str(best.percent),
             "seconds": best.seconds,
+            "minutes": round(best.seconds / 60),
             "attempts": facts.attempts_count.get(quiz.id, 0),
             "finished_at": best.finished_at.isoformat(),
         }
