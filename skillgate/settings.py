@@ -247,6 +247,12 @@ ATTEMPT_GRACE_SECONDS = int(os.environ.get("ATTEMPT_GRACE_SECONDS", "30"))
 QUESTION_IMPORT_MAX_BYTES = int(os.environ.get("QUESTION_IMPORT_MAX_BYTES", "2097152"))  # 2 MB
 
 # --- certification ---
+# Holders get this many days to recertify when a curriculum version requires it.
+CERT_RECERT_GRACE_DAYS = int(os.environ.get("CERT_RECERT_GRACE_DAYS", "30"))
+# The coverage page counts certifications ending within this many days as expiring.
+CERT_COVERAGE_EXPIRING_DAYS = int(os.environ.get("CERT_COVERAGE_EXPIRING_DAYS", "30"))
+# Retries of a certification email before the periodic mail sweep takes over.
+CERT_EMAIL_MAX_RETRIES = int(os.environ.get("CERT_EMAIL_MAX_RETRIES", "5"))
 
 # --- scheduling ---
 # Events younger than this stay out of GET /api/v1/events/ until every earlier id has committed.
