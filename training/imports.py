@@ -149,19 +149,24 @@ def import_questions(
     return ImportResult(created=len(rows), categories=names, question_ids=[row.pk for row in rows])
 
 
+def _lines(text: str) -> str:
+    # Browsers send \r\n; files carry \n (XML parsers normalise line ends anyway).
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def to_parsed(question: Question) -> ParsedQuestion:
     """The format-neutral form of a stored question (choices must be prefetched)."""
     return ParsedQuestion(
         qtype=question.qtype,
-        text=question.text,
+        text=_lines(question.text),
         name=question.name,
         points=Decimal(question.points),
-        explanation=question.explanation,
+        explanation=_lines(question.explanation),
         partial_credit=question.partial_credit,
         numeric_answer=question.numeric_answer,
         tolerance=Decimal(question.tolerance or 0),
         choices=[
-            ParsedChoice(c.text, Decimal(c.fraction), c.feedback)
+            ParsedChoice(_lines(c.text), Decimal(c.fraction), _lines(c.feedback))
             for c in sorted(question.choices.all(), key=lambda c: (c.position, c.pk))
         ],
         category=question.category.name,

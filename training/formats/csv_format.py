@@ -11,7 +11,9 @@ separated, first row a header:
 - ``choice_N``/``percent_N``/``feedback_N``: choices (or accepted short answers, ``*`` wildcard)
   with the share of the points they earn in percent (-100…100; empty is 0). True/false questions
   may list ``True`` and ``False`` here to carry feedback.
-- Up to 100 choice groups; trailing empty groups are ignored."""
+- Up to 100 choice groups; trailing empty groups are ignored.
+- Text cells starting with ``= + - @`` are written with a leading ``'`` so spreadsheets do not run
+  them as formulas; one leading ``'`` of a text cell is dropped on import."""
 
 from __future__ import annotations
 
@@ -52,6 +54,24 @@ BASE = [
     "tolerance",
 ]
 GROUP = ["choice", "percent", "feedback"]
+TEXT_COLUMNS = {"category", "name", "text", "explanation"}
+# Spreadsheets run cells starting with these as formulas: exports put a ' before them and
+# imports drop one leading ' from text cells (so a text that starts with ' survives too).
+FORMULA_START = ("=", "+", "-", "@", "'", "\t", "\r")
+
+
+def _is_text_column(name: str) -> bool:
+    return name in TEXT_COLUMNS or name.startswith(("choice_", "feedback_"))
+
+
+def _safe(cell: str) -> str:
+    return "'" + cell if cell.startswith(FORMULA_START) else cell
+
+
+def _unsafe(name: str, cell: str) -> str:
+    return cell[1:] if _is_text_column(name) and cell.startswith("'") else cell
+
+
 YES = {"yes", "y", "true", "1", "是"}
 NO = {"no", "n", "false", "0", "否", ""}
 
@@ -111,7 +131,7 @@ def parse(data: bytes) -> tuple[list[ParsedQuestion], list[FormatError]]:
                 )
             )
             continue
-        cells = dict(zip(header, [c.strip() for c in row], strict=False))
+        cells = {name: _unsafe(name, cell.strip()) for name, cell in zip(header, row, strict=False)}
         question, problems = _row(cells, groups, line(start))
         errors.extend(problems)
         if question is not None:
@@ -199,18 +219,18 @@ def export(questions: list[ParsedQuestion]) -> bytes:
         elif q.qtype == TRUE_FALSE:
             answer = "true" if true_false_answer(q) else "false"
         row = [
-            q.category or "",
+            _safe(q.category or ""),
             q.qtype,
-            q.name,
-            q.text,
+            _safe(q.name),
+            _safe(q.text),
             fmt_decimal(q.points),
-            q.explanation,
+            _safe(q.explanation),
             "yes" if q.partial_credit else "no",
             answer,
             fmt_decimal(q.tolerance) if q.qtype == NUMERIC else "",
         ]
         if q.qtype != NUMERIC:
             for c in q.choices:
-                row += [c.text, fmt_decimal(c.fraction * 100), c.feedback]
+                row += [_safe(c.text), fmt_decimal(c.fraction * 100), _safe(c.feedback)]
         writer.writerow(row)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

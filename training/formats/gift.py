@@ -104,6 +104,8 @@ def escape(text: str) -> str:
     text = text.replace("\\", "\\\\")
     for char in SPECIAL:
         text = text.replace(char, "\\" + char)
+    # "->" would make the answers look like a matching question.
+    text = text.replace("->", "-\\>")
     return text.replace("\r\n", "\n").replace("\n", "\\n")
 
 
@@ -113,7 +115,9 @@ def _percent(value: str) -> Decimal:
 
 def _blocks(text: str) -> list[_Block]:
     blocks, current = [], []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Only \n ends a line: other separators (\u2028, \x0c, …) are part of the text.
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.removesuffix("\r")
         if not line.strip():
             if current:
                 blocks.append(current)
@@ -375,7 +379,9 @@ def export(questions: list[ParsedQuestion]) -> bytes:
         if q.qtype == MULTIPLE and not q.partial_credit:
             out.append("// @all-or-nothing")
         head = f"::{escape(q.name)}::" if q.name else ""
-        out.append(f"{head}{escape(q.text)} {{")
+        # A text that starts with "[" would be read as a format marker ("[html]…"): say "plain".
+        marker = "[plain]" if q.text.startswith("[") else ""
+        out.append(f"{head}{marker}{escape(q.text)} {{")
         out.extend(_export_answers(q))
         if q.explanation:
             out.append(f"\t####{escape(q.explanation)}")

@@ -10,6 +10,7 @@ kept, markup and images are dropped. Exports use ``plain_text``."""
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET  # noqa: S405 - writing only; reading goes through defusedxml
 from decimal import Decimal
 
@@ -202,11 +203,19 @@ def _question(element, qtype: str, path: str):
     return (None, errors) if errors else (question, [])
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    """XML 1.0 cannot carry most control characters; they are dropped from exports."""
+    return _NOT_XML.sub("", text)
+
+
 def _sub_text(parent, tag: str, text: str, text_format: str | None = "plain_text"):
     node = ET.SubElement(parent, tag)
     if text_format:
         node.set("format", text_format)
-    ET.SubElement(node, "text").text = text
+    ET.SubElement(node, "text").text = _xml_text(text)
     return node
 
 
@@ -248,7 +257,7 @@ def export(questions: list[ParsedQuestion]) -> bytes:
                 format="plain_text",
             )
             text = choice.text.lower() if q.qtype == TRUE_FALSE else choice.text
-            ET.SubElement(answer, "text").text = text
+            ET.SubElement(answer, "text").text = _xml_text(text)
             _sub_text(answer, "feedback", choice.feedback)
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
