@@ -1,0 +1,42 @@
+"""The demo seeds bilingual training content through the services, idempotently."""
+
+from tenants.demo import seed_demo
+from training.models import Attempt, Curriculum, Enrollment, Question
+
+
+def test_demo_seeds_industries_curricula_and_agents_at_every_stage(db):
+    ctx = seed_demo()
+    tenant = ctx.tenant
+    published = Curriculum.objects.for_tenant(tenant).filter(status="published")
+    assert set(published.values_list("industry__code", flat=True)) == {
+        None,
+        "telecom",
+        "ecommerce",
+        "finance",
+    }
+    for code in ("telecom", "ecommerce", "finance"):
+        assert (
+            Question.objects.for_tenant(tenant)
+            .filter(
+                category__name__contains={
+                    "telecom": "Telecom",
+                    "ecommerce": "E-commerce",
+                    "finance": "Finance",
+                }[code]
+            )
+            .count()
+            >= 15
+        )
+    agent05 = ctx.people["agent05"]
+    passed = Attempt.objects.filter(membership=agent05, passed=True)
+    assert passed.count() == 3
+    assert set(passed.values_list("quiz__curriculum__industry", flat=True)) == {None}
+    assert Enrollment.objects.filter(membership=agent05, completed_at__isnull=False).count() == 3
+    assert Attempt.objects.filter(membership=ctx.people["agent03"], state="in_progress").exists()
+    counts = (Curriculum.objects.count(), Enrollment.objects.count(), Attempt.objects.count())
+    seed_demo()
+    assert (
+        Curriculum.objects.count(),
+        Enrollment.objects.count(),
+        Attempt.objects.count(),
+    ) == counts
