@@ -58,6 +58,17 @@ def _compiled_catalogues():
     compile_catalogues()
 
 
+@pytest.fixture(autouse=True)
+def _english_by_default():
+    # LocaleMiddleware leaves the last request's language active in the thread; without this a
+    # test that switched to Chinese would change the messages later tests read.
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
 @dataclass
 class World:
     tenant: Tenant
