@@ -403,12 +403,13 @@ def _export_answers(q: ParsedQuestion) -> list[str]:
     if q.qtype == NUMERIC:
         return [f"\t#{fmt_decimal(q.numeric_answer)}:{fmt_decimal(q.tolerance)}"]
     lines = []
+    first_right = next((c for c in q.choices if c.fraction == 1), None)
     for c in q.choices:
         pct = fmt_decimal(c.fraction * 100)
         if q.qtype == SHORT:
             marker = "=" if c.fraction == 1 else f"=%{pct}%"
-        elif q.qtype == SINGLE and c.fraction == 1:
-            marker = "="
+        elif q.qtype == SINGLE and c.fraction == 1 and c is first_right:
+            marker = "="  # exactly one "=" (and a "~" for any other) reads back as single choice
         elif c.fraction == 0:
             marker = "~"
         else:
