@@ -4,6 +4,7 @@ other and then sees its result (refused, or cancelled by the cascade)."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 
@@ -77,10 +78,8 @@ def test_racing_revocations_and_assignments_never_both_commit(setup):
 
         def assign(agent=agent, barrier=barrier):
             barrier.wait()
-            try:
+            with contextlib.suppress(Conflict, services.AssignmentsRefused):
                 _assign(tenant, agent, start)
-            except (Conflict, services.AssignmentsRefused):
-                pass
 
         def revoke_it(cert=cert, barrier=barrier):
             barrier.wait()
