@@ -250,14 +250,19 @@ def _recertified(catalog: Catalog, cert: Certification, result: GroupResult) -> 
 
 @transaction.atomic
 def evaluate_agent(
-    *, tenant: Tenant, membership: Membership, request_id: str | None = None
+    *,
+    tenant: Tenant,
+    membership: Membership,
+    request_id: str | None = None,
+    now: datetime | None = None,
 ) -> list[Certification]:
     """Create a certification for every active skill group whose requirements the agent now
     meets and where none is live: active at once when no approval is needed, else pending. Renews
     an active one whose holder has recertified (grace period or reminder window).
 
     Idempotent: running it twice creates nothing more (the certification_one_live constraint
-    backs this under concurrency). A revoked certification is never recreated automatically."""
+    backs this under concurrency). A revoked certification is never recreated automatically.
+    ``now`` backdates the evaluation (imports and demo data only)."""
     if membership.tenant_id != tenant.pk:
         raise InvalidInput(_("Everything must belong to the same tenant."), code="wrong_tenant")
     catalog = Catalog(tenant, SkillGroup.objects.filter(active=True))
@@ -269,7 +274,7 @@ def evaluate_agent(
         .order_by("created_at", "pk")
     ):
         latest[cert.skill_group_id] = cert
-    now = timezone.now()
+    now = now or timezone.now()
     changed = []
     for group in catalog.skill_groups:
         result = catalog.evaluate(group, facts)
@@ -315,6 +320,7 @@ def _create(tenant, membership, group, result, now, request_id) -> Certification
         reason=reason,
         request_id=request_id,
         data={"evidence": cert.evidence},
+        at=now,
     )
     cert.membership = membership
     _publish(cert, reason)
@@ -346,7 +352,7 @@ def _renew(tenant, cert, group, result, now, request_id) -> Certification:
 # --- decisions ---------------------------------------------------------------------------------
 
 
-def _decide(*, tenant, certification, actor, approve, comment, request_id) -> Certification:
+def _decide(*, tenant, certification, actor, approve, comment, request_id, now=None):
     cert = _locked(tenant, certification)
     if cert.status != Status.PENDING:
         raise Conflict(
@@ -355,7 +361,7 @@ def _decide(*, tenant, certification, actor, approve, comment, request_id) -> Ce
             code="already_decided",
         )
     check_may_decide(actor=actor, cert=cert)
-    now = timezone.now()
+    now = now or timezone.now()
     cert.decided_by = actor.user
     cert.decided_at = now
     cert.decision_comment = comment
@@ -379,8 +385,10 @@ def approve_certification(
     actor: Membership,
     comment: str = "",
     request_id: str | None = None,
+    now: datetime | None = None,
 ) -> Certification:
-    """Activate a pending certification for its skill group's validity period.
+    """Activate a pending certification for its skill group's validity period (from ``now``,
+    which only imports and demo data set).
 
     Refuses (changing nothing) if it is not pending any more, if the actor may not decide for
     the agent's team, or if the actor is the agent."""
@@ -391,6 +399,7 @@ def approve_certification(
         approve=True,
         comment=comment.strip(),
         request_id=request_id,
+        now=now,
     )
 
 
