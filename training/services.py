@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import partial
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -44,7 +45,7 @@ def _check_tenant(tenant: Tenant, *objects) -> None:
 
 def _enqueue_evaluation(tenant_id: int, membership_id: int) -> None:
     transaction.on_commit(
-        lambda: enqueue(EVALUATE_AGENT_TASK, tenant_id=tenant_id, membership_id=membership_id)
+        partial(enqueue, EVALUATE_AGENT_TASK, tenant_id=tenant_id, membership_id=membership_id)
     )
 
 
@@ -238,9 +239,8 @@ def publish_curriculum(*, curriculum: Curriculum) -> Curriculum:
     locked.published_at = timezone.now()
     locked.save(update_fields=["status", "published_at"])
     if locked.requires_recertification and previous:
-        tenant_id, curriculum_id = locked.tenant_id, locked.pk
         transaction.on_commit(
-            lambda: enqueue(RECERTIFY_TASK, tenant_id=tenant_id, curriculum_id=curriculum_id)
+            partial(enqueue, RECERTIFY_TASK, tenant_id=locked.tenant_id, curriculum_id=locked.pk)
         )
     logger.info("training.published curriculum=%s v%s", locked.code, locked.version)
     return locked
