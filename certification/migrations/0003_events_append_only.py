@@ -3,9 +3,7 @@
 
 PostgreSQL: row triggers refuse UPDATE and DELETE. TRUNCATE is left to the table owner (it is
 how test databases are flushed); application roles should not own the table.
-SQLite: the same, except that a DELETE is allowed once the event's certification row is gone,
-which only a flush of the whole database does (certifications are protected by the event's
-foreign key otherwise).
+SQLite: the same (the DELETE guard is refined in 0004: only a whole-database flush may delete).
 """
 
 from django.db import migrations

@@ -94,3 +94,16 @@ def test_verify_command_checks_every_tenant_and_rejects_unknown_slug(events, wor
     assert f"{world.other_tenant.slug}: 0 events" in out
     with pytest.raises(CommandError):
         call_command("verify_certification_events", "--tenant", "nope")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_flushing_the_whole_database_still_works():
+    from tests.factories import MembershipFactory, TenantFactory
+
+    agent = MembershipFactory(tenant=TenantFactory(slug="flush"))
+    certify(agent, requires_approval=False)
+    assert CertificationEvent.objects.exists()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        CertificationEvent.objects.all().delete()
+    call_command("flush", interactive=False, verbosity=0)
+    assert not CertificationEvent.objects.exists()
