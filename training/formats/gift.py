@@ -381,7 +381,10 @@ def export(questions: list[ParsedQuestion]) -> bytes:
         head = f"::{escape(q.name)}::" if q.name else ""
         # A text that starts with "[" would be read as a format marker ("[html]…"): say "plain".
         marker = "[plain]" if q.text.startswith("[") else ""
-        out.append(f"{head}{marker}{escape(q.text)} {{")
+        body = escape(q.text)
+        if not (head or marker) and body.startswith("//"):
+            body = "\\" + body  # not a comment line
+        out.append(f"{head}{marker}{body} {{")
         out.extend(_export_answers(q))
         if q.explanation:
             out.append(f"\t####{escape(q.explanation)}")
