@@ -5,7 +5,7 @@
   "use strict";
   var form = document.getElementById("attempt-form");
   if (!form) return;
-  var t = window.gettext || function (s) { return s; };
+  var gettext = window.gettext || function (s) { return s; };
   var saveUrl = form.dataset.saveUrl;
   var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
   var revisionInput = document.getElementById("revision");
@@ -37,7 +37,7 @@
   function save(fieldset) {
     if (closed) return queue;
     pending += 1;
-    setState("saving", t("Saving…"));
+    setState("saving", gettext("Saving…"));
     var body = JSON.stringify({ question: fieldset.dataset.question, response: responseOf(fieldset) });
     queue = queue.then(function () {
       return fetch(saveUrl, {
@@ -50,15 +50,15 @@
         pending -= 1;
         if (res.ok) {
           revisionInput.value = res.data.revision;
-          if (pending === 0) setState("saved", t("All answers saved"));
+          if (pending === 0) setState("saved", gettext("All answers saved"));
         } else {
           var err = res.data.error || {};
           if (err.code === "deadline_passed" || err.code === "attempt_closed") closed = true;
-          setState("error", t("Not saved:") + " " + (err.message || ""));
+          setState("error", gettext("Not saved:") + " " + (err.message || ""));
         }
       }).catch(function () {
         pending -= 1;
-        setState("error", t("Not saved: no connection. Your answer will be sent with the form."));
+        setState("error", gettext("Not saved: no connection. Your answer will be sent with the form."));
       });
     });
     return queue;
@@ -73,7 +73,7 @@
     if (e.target.type !== "text") return;
     var fs = e.target.closest("fieldset.question");
     if (!fs) return;
-    setState("saving", t("Unsaved changes…"));
+    setState("saving", gettext("Unsaved changes…"));
     clearTimeout(timers[fs.dataset.question]);
     timers[fs.dataset.question] = setTimeout(function () { save(fs); }, 700);
   });
@@ -105,7 +105,7 @@
       cd.classList.toggle("low", left <= 60);
       if (left === 0) {
         clearInterval(timer);
-        setState("saving", t("Time is up: handing in your answers…"));
+        setState("saving", gettext("Time is up: handing in your answers…"));
         var submit = document.getElementById("submit-attempt");
         if (form.requestSubmit) form.requestSubmit(submit); else submit.click();
       }
