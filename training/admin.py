@@ -169,15 +169,15 @@ class ChoiceInline(TenantInline, admin.TabularInline):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_("file"))
-    format = forms.ChoiceField(label=_("format"), choices=formats.FORMAT_CHOICES)
+    file = forms.FileField(label=_("File"))
+    format = forms.ChoiceField(label=_("Format"), choices=formats.FORMAT_CHOICES)
     category = forms.ModelChoiceField(
-        label=_("category"),
+        label=_("Category"),
         queryset=QuestionCategory.objects.none(),
         required=False,
         help_text=_("Put every question here. Leave empty to use the categories in the file."),
     )
-    new_category = forms.CharField(label=_("or a new category"), max_length=120, required=False)
+    new_category = forms.CharField(label=_("Or a new category"), max_length=120, required=False)
 
     def __init__(self, *args, tenant, **kwargs):
         super().__init__(*args, **kwargs)
