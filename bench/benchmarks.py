@@ -496,10 +496,15 @@ def bench_sweep(ctx: Context) -> list[Result]:
         f"process {peak:.0f} MB (of which {runs[0]['rss_before_mb']:.0f} MB before the sweep: "
         "Django and the project loaded)"
     )
+    kinds = runs[0].get("statement_kinds", {})
+    notes += f"; statements by kind {kinds}; a fresh process per run (first-use imports count)"
+    if runs[0].get("after_commit_s") is not None:
+        notes += f"; after-commit hooks {runs[0]['after_commit_s']:.2f} s of it"
     if not ok:
         notes += (
-            "; to close: keep the set-based UPDATE ... RETURNING and insert events, notifications "
-            "and outbox rows with INSERT ... SELECT from the returned ids instead of loading "
+            "; to close: the SQL part is set-based already; queue one Celery message per sweep "
+            "(a batch of e-mail ids) instead of one per e-mail after commit, and build events "
+            "and notifications with INSERT ... SELECT from the returned ids instead of loading "
             "model instances"
         )
     return [

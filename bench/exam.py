@@ -12,6 +12,7 @@ database (what the page shows), so the client never parses HTML.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 import secrets
@@ -71,16 +72,20 @@ def ensure_quiz(tenant_id: int):
     return quiz
 
 
-def make_sessions(tenant_id: int, count: int, offset: int) -> list[tuple[int, str]]:
-    """(membership id, session cookie) of ``count`` agents starting at agent number ``offset``."""
+def make_sessions(tenant_id: int, count: int, quiz_id: int) -> list[tuple[int, str]]:
+    """(membership id, session cookie) of ``count`` agents who never sat the quiz, so every run
+    starts from fresh trainees and the checks count only this run's attempts."""
+    from django.db.models import Exists, OuterRef
     from django.test import Client
 
     from tenants.models import Membership
+    from training.models import Attempt
 
     members = list(
         Membership.objects.filter(tenant_id=tenant_id, role="agent")
+        .exclude(Exists(Attempt.objects.filter(membership=OuterRef("pk"), quiz_id=quiz_id)))
         .select_related("user")
-        .order_by("employee_id")[offset : offset + count]
+        .order_by("-employee_id")[:count]
     )
     out = []
     for m in members:
@@ -103,11 +108,35 @@ class Tally:
     submits: dict[int, list[dict]] = field(default_factory=lambda: defaultdict(list))
     failures: list[str] = field(default_factory=list)
     requests: int = 0
+    retried: int = 0
+    retries: int = 0  # how often a client repeats a request that failed (0 in the benchmark)
 
     def record(self, kind: str, response) -> None:
         self.requests += 1
         self.latencies[kind].append(response.ms)
         self.statuses[kind][response.status] += 1
+
+    async def call(self, kind: str, port: int, method: str, path: str, **kw):
+        """One request; with ``retries`` a 5xx or a refused connection is repeated after 1 s."""
+        for attempt in range(self.retries + 1):
+            last = attempt == self.retries
+            try:
+                r = await http(port, method, path, **kw)
+            except OSError:
+                self.requests += 1
+                self.statuses[kind][0] += 1
+                if last:
+                    raise
+                self.retried += 1
+                await asyncio.sleep(1)
+                continue
+            self.record(kind, r)
+            if r.status >= 500 and not last:
+                self.retried += 1
+                await asyncio.sleep(1)
+                continue
+            return r
+        raise AssertionError("unreachable")
 
     @property
     def server_errors(self) -> int:
@@ -131,23 +160,23 @@ async def trainee(
     base = {"Cookie": cookies, "X-CSRFToken": csrf}
     await asyncio.sleep(rng.uniform(0, ramp))
     try:
-        r = await http(port, "GET", f"/training/quizzes/{quiz_id}/", headers=base)
-        tally.record("quiz page", r)
-        r = await http(
+        await tally.call("quiz page", port, "GET", f"/training/quizzes/{quiz_id}/", headers=base)
+        r = await tally.call(
+            "start",
             port,
             "POST",
             f"/training/quizzes/{quiz_id}/",
             headers={**base, "Content-Type": "application/x-www-form-urlencoded"},
             body=f"csrfmiddlewaretoken={csrf}".encode(),
         )
-        tally.record("start", r)
         location = r.headers.get("location", "")
         if r.status != 302 or "/attempts/" not in location:
             tally.failures.append(f"start answered {r.status} {location}")
             return
         attempt_id = int(location.rstrip("/").split("/")[-1])
-        r = await http(port, "GET", f"/training/attempts/{attempt_id}/", headers=base)
-        tally.record("attempt page", r)
+        await tally.call(
+            "attempt page", port, "GET", f"/training/attempts/{attempt_id}/", headers=base
+        )
         dealt = await dealt_of(attempt_id)
         saved = tally.saved.setdefault(attempt_id, {})
         revision = None
@@ -155,14 +184,14 @@ async def trainee(
         for item in plan:
             await asyncio.sleep(rng.uniform(0.5 * interval, 1.5 * interval))
             choice = rng.choice(item["choices"])["id"]
-            r = await http(
+            r = await tally.call(
+                "autosave",
                 port,
                 "POST",
                 f"/training/attempts/{attempt_id}/save/",
                 headers={**base, "Content-Type": "application/json"},
                 body=json.dumps({"question": item["id"], "response": {"choice": choice}}).encode(),
             )
-            tally.record("autosave", r)
             if r.status == 200:
                 saved[item["id"]] = choice
                 revision = r.json()["revision"]
@@ -171,31 +200,46 @@ async def trainee(
         headers = {**base, "Content-Type": "application/json"}
         path = f"/training/attempts/{attempt_id}/submit/"
         first, second = await asyncio.gather(
-            http(port, "POST", path, headers=headers, body=body),
-            http(port, "POST", path, headers=headers, body=body),
+            tally.call("submit", port, "POST", path, headers=headers, body=body),
+            tally.call("submit", port, "POST", path, headers=headers, body=body),
         )
         for r in (first, second):
-            tally.record("submit", r)
             if r.status == 200:
                 tally.submits[attempt_id].append(r.json())
     except (OSError, TimeoutError, ValueError, KeyError) as exc:
         tally.failures.append(f"{type(exc).__name__}: {exc}")
 
 
-async def _exam(server: Server, quiz_id: int, sessions, db_url: str, seconds: float) -> Tally:
+async def _exam(
+    server: Server, quiz_id: int, sessions, db_url: str, seconds: float, retries: int = 0
+) -> Tally:
     import psycopg
 
-    tally = Tally()
-    conn = await psycopg.AsyncConnection.connect(db_url, autocommit=True)
+    tally = Tally(retries=retries)
+    holder = {"conn": await psycopg.AsyncConnection.connect(db_url, autocommit=True)}
     lock = asyncio.Lock()
 
     async def dealt_of(attempt_id: int) -> list[dict]:
+        # what the attempt page shows; reconnects if the database went away (fault runs)
         async with lock:
-            cur = await conn.execute(
-                "SELECT dealt FROM training_attempt WHERE id = %s", [attempt_id]
-            )
-            row = await cur.fetchone()
-        return row[0]
+            for attempt in range(30):
+                try:
+                    if holder["conn"].closed:
+                        holder["conn"] = await psycopg.AsyncConnection.connect(
+                            db_url, autocommit=True
+                        )
+                    cur = await holder["conn"].execute(
+                        "SELECT dealt FROM training_attempt WHERE id = %s", [attempt_id]
+                    )
+                    row = await cur.fetchone()
+                    return row[0]
+                except psycopg.OperationalError:
+                    if attempt == 29:
+                        raise
+                    with contextlib.suppress(Exception):
+                        await holder["conn"].close()
+                    await asyncio.sleep(1)
+        raise AssertionError("unreachable")
 
     interval = max(0.5, seconds / (N_QUESTIONS + 3))
     ramp = min(10.0, seconds / 4)
@@ -217,7 +261,7 @@ async def _exam(server: Server, quiz_id: int, sessions, db_url: str, seconds: fl
             )
         )
     finally:
-        await conn.close()
+        await holder["conn"].close()
     return tally
 
 
@@ -281,8 +325,7 @@ def bench_exam_hall(ctx, *, trainees: int, seconds: float, kind: str = "sync") -
             )
         ]
     quiz = ensure_quiz(ctx.tenant_id)
-    offset = 1000 + (0 if kind == "sync" else trainees)
-    sessions = make_sessions(ctx.tenant_id, trainees, offset)
+    sessions = make_sessions(ctx.tenant_id, trainees, quiz.pk)
     server = start_gunicorn(ctx.env, kind=kind, log=ctx.log)
     try:
         started = time.perf_counter()

@@ -41,10 +41,20 @@ def main() -> None:
         return execute(sql, params, many, context)
 
     before = rss_mb()
+    commit_hooks = {}
+    original = connection.run_and_clear_commit_hooks
+
+    def timed_hooks():
+        t = time.perf_counter()
+        original()
+        commit_hooks["s"] = commit_hooks.get("s", 0.0) + time.perf_counter() - t
+
+    connection.run_and_clear_commit_hooks = timed_hooks
     t0 = time.perf_counter()
     with connection.execute_wrapper(count):
         expired = expire_due_certifications()
     seconds = time.perf_counter() - t0
+    connection.run_and_clear_commit_hooks = original
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kinds: dict[str, int] = {}
     for kind in statements:
@@ -59,6 +69,7 @@ def main() -> None:
                 "statement_kinds": kinds,
                 "rss_before_mb": round(before, 1),
                 "maxrss_mb": round(peak, 1),
+                "after_commit_s": round(commit_hooks.get("s", 0.0), 3),
             }
         )
     )
