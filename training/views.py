@@ -55,15 +55,17 @@ def curriculum(request, pk: int):
     return render(request, "training/curriculum.html", {"curriculum": obj, **context})
 
 
+def _visible(model, request, pk: int):
+    """A lesson or quiz of a curriculum trainees may see (never a draft), else 404."""
+    queryset = model.objects.filter(
+        curriculum__in=selectors.visible_curricula(request.tenant)
+    ).select_related("curriculum")
+    return get_for_tenant_or_404(queryset, request.tenant, pk=pk)
+
+
 @tenant_view()
 def lesson(request, pk: int):
-    obj = get_for_tenant_or_404(
-        Lesson.objects.filter(
-            curriculum__in=selectors.visible_curricula(request.tenant)
-        ).select_related("curriculum"),
-        request.tenant,
-        pk=pk,
-    )
+    obj = _visible(Lesson, request, pk)
     if request.method == "POST":
         created = services.complete_lesson(membership=request.membership, lesson=obj)
         if created:
@@ -108,13 +110,7 @@ def _not_allowed(allowed):
 
 @tenant_view()
 def quiz(request, pk: int):
-    obj = get_for_tenant_or_404(
-        Quiz.objects.filter(
-            curriculum__in=selectors.visible_curricula(request.tenant)
-        ).select_related("curriculum"),
-        request.tenant,
-        pk=pk,
-    )
+    obj = _visible(Quiz, request, pk)
     if request.method == "POST":
         try:
             attempt = engine.start_attempt(quiz=obj, membership=request.membership)
@@ -168,6 +164,11 @@ def attempt(request, pk: int):
     obj = _own_attempt(request, pk)
     if request.method not in ("GET", "POST"):
         return _not_allowed(["GET", "POST"])
+    if obj.is_open and not engine.accepts_answers(obj, timezone.now()):
+        obj = engine.finish_expired(attempt_id=obj.pk)
+        messages.warning(
+            request, _("Time was up: the attempt was graded on the answers saved in time.")
+        )
     if not obj.is_open:
         return redirect("training:result", pk=obj.pk)
     count = len(obj.dealt)

@@ -227,3 +227,19 @@ def test_dashboard_shows_the_training_panel(world, client_for, role):
     assert "Training" in html
     if role == "agent":
         assert quiz.curriculum.title in html
+
+
+def test_opening_an_attempt_past_its_grace_period_closes_it_and_shows_the_result(world, client_for):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    quiz = make_quiz(world.tenant, time_limit_minutes=5)
+    attempt = start_attempt(quiz=quiz, membership=world.agent)
+    client = client_for(world.agent)
+    with time_machine.travel(timezone.now() + timedelta(hours=1), tick=False):
+        response = client.get(reverse("training:attempt", kwargs={"pk": attempt.pk}))
+    assert response["Location"] == reverse("training:result", kwargs={"pk": attempt.pk})
+    attempt.refresh_from_db()
+    assert attempt.state == Attempt.State.EXPIRED
