@@ -117,11 +117,11 @@ def _receiver_check(receiver: Receiver, tenant_id: int) -> dict:
 
 
 def webhook_worker_kill(events: int = 200) -> dict:
-    from certification.services import revoke_certification
-    from scheduling.services import create_webhook_endpoint
-
     with stack(own_postgres=False) as s:
         _django(s)
+        from certification.services import revoke_certification
+        from scheduling.services import create_webhook_endpoint
+
         tenant, admin, _group, certs = _seed(events)
         receiver = Receiver(delay=0.05)
         create_webhook_endpoint(tenant=tenant, url=receiver.url)
@@ -167,11 +167,11 @@ def webhook_worker_kill(events: int = 200) -> dict:
 def redis_fault(mode: str = "pause", pause_seconds: float = 60, changes: int = 150) -> dict:
     """``mode`` "pause": SIGSTOP Redis for ``pause_seconds``; "restart": kill -9 it and start a
     fresh one on the same port after 10 s. Certification changes go on throughout."""
-    from certification.services import revoke_certification
-    from scheduling.services import create_webhook_endpoint
-
     with stack(own_postgres=False) as s:
         _django(s)
+        from certification.services import revoke_certification
+        from scheduling.services import create_webhook_endpoint
+
         tenant, admin, _group, certs = _seed(changes)
         receiver = Receiver()
         create_webhook_endpoint(tenant=tenant, url=receiver.url)
