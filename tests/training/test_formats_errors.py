@@ -71,6 +71,12 @@ CASES = [
     ),
     ("xml-bomb", "moodle_xml", BOMB, [("document", "DTD")]),
     (
+        "xml-external-entity",
+        "moodle_xml",
+        b'<?xml version="1.0"?><!DOCTYPE q [<!ENTITY x SYSTEM "file:///etc/passwd">]><quiz>&x;</quiz>',
+        [("document", "DTD")],
+    ),
+    (
         "xml-wrong-encoding",
         "moodle_xml",
         XML_HEAD + "<quiz>é</quiz>".encode("latin-1"),

@@ -220,3 +220,15 @@ def test_csv_with_byte_order_mark_imports(world):
     assert q["Q"].text == "Multi\nline 多行" and q["Q"].points == 2
     assert {c.text: c.fraction for c in q["TF"].choices.all()} == {"True": 1, "False": 0}
     assert q["N"].numeric_answer == 10 and q["N"].tolerance == Decimal("0.5")
+
+
+def test_gift_with_byte_order_mark_and_windows_line_ends_imports(world):
+    data = "\ufeff// Windows\r\n::A:: 第一 First {\r\n=yes\r\n~no\r\n}\r\n\r\n::B:: Two {T}\r\n"
+    result = import_questions(
+        tenant=world.tenant, data=data.encode(), fmt="gift", category_name=None, actor=None
+    )
+    assert result.created == 2
+    assert list(Question.objects.order_by("pk").values_list("text", flat=True)) == [
+        "第一 First",
+        "Two",
+    ]
