@@ -232,3 +232,16 @@ def test_editing_the_bank_later_changes_no_past_attempt(world):
 def test_grace_setting_is_read_at_call_time(settings):
     settings.ATTEMPT_GRACE_SECONDS = 5
     assert attempts.grace() == timedelta(seconds=5)
+
+
+def test_periodic_task_closes_overdue_attempts(world):
+    from training.tasks import close_overdue_attempts as task
+
+    quiz = make_quiz(world.tenant, time_limit_minutes=5)
+    with time_machine.travel(T0, tick=False):
+        attempt = start_attempt(quiz=quiz, membership=world.agent)
+    with time_machine.travel(T0 + timedelta(minutes=30), tick=False):
+        assert task.delay().get() == 1
+        assert task.delay().get() == 0
+    attempt.refresh_from_db()
+    assert attempt.state == Attempt.State.EXPIRED
