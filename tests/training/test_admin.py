@@ -307,3 +307,39 @@ def test_export_takes_a_constant_number_of_queries(world, django_assert_num_quer
     for questions in (few, many):
         with django_assert_num_queries(2):
             export_questions(tenant=world.tenant, questions=questions, fmt="gift")
+
+
+@pytest.mark.parametrize("model", ["question", "quiz", "curriculum", "attempt", "enrollment"])
+def test_changelists_take_the_same_number_of_queries_for_more_rows(model, world, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import MembershipFactory
+    from training.attempts import start_attempt
+    from training.services import enroll_agents
+
+    client = client_for(world.trainer)
+    agents = [MembershipFactory(tenant=world.tenant, team=world.team) for _ in range(6)]
+
+    def add_rows(n):
+        for _ in range(n):
+            quiz = make_quiz(world.tenant, n_questions=1)
+            member = agents.pop()
+            start_attempt(quiz=quiz, membership=member)
+            enroll_agents(
+                tenant=world.tenant,
+                curricula=[quiz.curriculum],
+                memberships=[member],
+                assigned_by=None,
+                due_at=None,
+            )
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"/admin/training/{model}/").status_code == 200
+        return len(queries)
+
+    add_rows(1)
+    few = count()
+    add_rows(5)
+    assert count() == few
