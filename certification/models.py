@@ -195,7 +195,8 @@ class Notification(TenantScopedModel):
         Certification, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     kind = models.CharField(_("kind"), max_length=20)
-    message = models.TextField(_("message"))
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    message = models.TextField(_("message"), help_text=_("As sent, in the tenant's language."))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
@@ -209,6 +210,18 @@ class Notification(TenantScopedModel):
 
     def __str__(self) -> str:
         return self.message[:80]
+
+    @property
+    def text(self) -> str:
+        """The message in the reader's language (falls back to the stored text)."""
+        from .messages import notification_text
+
+        if not self.params:
+            return self.message
+        try:
+            return notification_text(self.kind, self.params)[1]
+        except (KeyError, TypeError, ValueError):
+            return self.message
 
 
 class EmailMessage(TenantScopedModel):

@@ -23,6 +23,7 @@ from tenants.outbox import publish, publish_many
 from training.models import Attempt, Curriculum, LessonCompletion, Quiz
 
 from .chain import EventSpec, append_events
+from .messages import notification_text
 from .models import (
     Certification,
     EmailMessage,
@@ -107,30 +108,13 @@ def _record(
     )
 
 
-def _message(kind: str, cert: Certification, reason: str = "") -> tuple[str, str]:
-    """(subject, body) for the agent, in the tenant's language."""
-    group = cert.skill_group.name
-    until = cert.valid_until.date().isoformat() if cert.valid_until else ""
-    grace = cert.grace_until.date().isoformat() if cert.grace_until else ""
-    texts = {
-        "pending": _("Your certification for %(group)s is waiting for approval."),
-        "activated": _("You are now certified for %(group)s until %(until)s."),
-        "rejected": _("Your certification for %(group)s was rejected: %(reason)s"),
-        "revoked": _("Your certification for %(group)s was revoked: %(reason)s"),
-        "expired": _("Your certification for %(group)s has expired."),
-        "reminder": _(
-            "Your certification for %(group)s expires on %(until)s. Recertification training "
-            "has been assigned to you."
-        ),
-        "recertify": _(
-            "The training for %(group)s has changed. Recertify by %(grace)s to keep your "
-            "certification."
-        ),
-        "renewed": _("Your certification for %(group)s was renewed until %(until)s."),
+def _message_params(cert: Certification, reason: str = "") -> dict:
+    return {
+        "group": cert.skill_group.name,
+        "until": cert.valid_until.date().isoformat() if cert.valid_until else "",
+        "grace": cert.grace_until.date().isoformat() if cert.grace_until else "",
+        "reason": reason,
     }
-    body = texts[kind] % {"group": group, "until": until, "reason": reason, "grace": grace}
-    subject = _("Certification update: %(group)s") % {"group": group}
-    return subject, body
 
 
 def _notify_many(tenant: Tenant, items: list[tuple[Certification, str, str]]) -> None:
@@ -140,13 +124,15 @@ def _notify_many(tenant: Tenant, items: list[tuple[Certification, str, str]]) ->
     notifications, emails = [], []
     with translation.override(tenant.default_language):
         for cert, kind, reason in items:
-            subject, body = _message(kind, cert, reason)
+            params = _message_params(cert, reason)
+            subject, body = notification_text(kind, params)
             notifications.append(
                 Notification(
                     tenant_id=tenant.pk,
                     membership_id=cert.membership_id,
                     certification_id=cert.pk,
                     kind=kind,
+                    params=params,
                     message=body,
                 )
             )

@@ -103,7 +103,11 @@ def test_reminders_are_sent_once_and_enrol_for_recertification(
     assert Notification.objects.filter(kind="reminder").count() == 2
     cert.refresh_from_db()
     assert cert.reminded_at == now
-    assert len([m for m in mailoutbox if "expires" in m.body]) == 2
+    # Mail goes out in the tenant's language (zh-hans here), once per reminded agent.
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(
+        [world.agent.user.email, world.other_agent.user.email]
+    )
+    assert all("到期" in m.body and group.name in m.body for m in mailoutbox)
     enrolled = Enrollment.objects.filter(curriculum=curriculum).values_list(
         "membership_id", flat=True
     )

@@ -176,3 +176,28 @@ def test_inactive_skill_groups_are_not_certified(world):
     group.save()
     finish_curriculum(world.agent, curriculum)
     assert evaluate_agent(tenant=world.tenant, membership=world.agent) == []
+
+
+def test_rejected_certification_comes_back_only_with_fresh_evidence(world):
+    from datetime import timedelta
+
+    from certification.services import reject_certification
+
+    curriculum = make_curriculum(world.tenant, lessons=1, quizzes=1)
+    make_group(world.tenant, curricula=[curriculum])
+    finish_curriculum(world.agent, curriculum)
+    cert = evaluate_agent(tenant=world.tenant, membership=world.agent)[0]
+    reject_certification(
+        tenant=world.tenant, certification=cert, actor=world.lead, comment="Retake the quiz"
+    )
+    assert evaluate_agent(tenant=world.tenant, membership=world.agent) == []
+    cert.refresh_from_db()
+    sit_quiz(
+        world.agent,
+        curriculum.quizzes.get(),
+        percent=97,
+        when=cert.decided_at + timedelta(minutes=5),
+    )
+    again = evaluate_agent(tenant=world.tenant, membership=world.agent)
+    assert [c.status for c in again] == ["pending"]
+    assert again[0].evidence["requirements"][0]["quizzes"][0]["percent"] == "97.00"

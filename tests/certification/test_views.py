@@ -182,7 +182,7 @@ def test_matrix_query_count_is_constant(world, client_for):
     big_lead = make_team(big, name="B").lead
     _matrix_world(small, small_lead.team, 5, 3)
     _matrix_world(big, big_lead.team, 50, 30)
-    certify(Membership_in(small_lead), group=None)
+    certify(MembershipFactory(tenant=small, team=small_lead.team))
     for name in ("matrix", "matrix_csv"):
         url = reverse(f"certification:{name}")
         n_small, _r = _count_queries(client_for(small_lead), url)
@@ -190,10 +190,6 @@ def test_matrix_query_count_is_constant(world, client_for):
         assert n_small == n_big, name
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert len(rows) == 51 and len(rows[0]) == 3 + 30
-
-
-def Membership_in(lead):  # noqa: N802 - reads as a phrase
-    return MembershipFactory(tenant=lead.tenant, team=lead.team)
 
 
 def test_matrix_filters_by_state_and_search(world, client_for):
@@ -254,3 +250,12 @@ def test_dashboard_panel_and_navigation(world, client_for):
     body = page.content.decode()
     assert "1 certification waits for your approval" in body
     assert reverse("certification:matrix") in body
+
+
+def test_notifications_are_shown_in_the_readers_language(world, client_for):
+    certify(world.agent, approve_by=world.lead)
+    client = client_for(world.agent)
+    english = client.get(reverse("certification:mine"), HTTP_ACCEPT_LANGUAGE="en").content
+    chinese = client.get(reverse("certification:mine"), HTTP_ACCEPT_LANGUAGE="zh-hans").content
+    assert "You are now certified" in english.decode()
+    assert "您已获得" in chinese.decode()
