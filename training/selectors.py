@@ -157,11 +157,18 @@ def search_articles(*, tenant: Tenant, query: str, limit: int = 30) -> list[Less
     if settings.IS_POSTGRES and not _CJK.search(query):
         from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 
-        vector = SearchVector("title", weight="A", config="simple") + SearchVector(
+        # The filter expression is the one indexed by migration 0002 (GIN); the weighted
+        # vector only ranks the matches.
+        search = SearchQuery(query, search_type="websearch", config="simple")
+        weighted = SearchVector("title", weight="A", config="simple") + SearchVector(
             "body", weight="B", config="simple"
         )
-        search = SearchQuery(query, search_type="websearch", config="simple")
-        qs = qs.annotate(rank=SearchRank(vector, search)).filter(rank__gt=0).order_by("-rank", "pk")
+        qs = (
+            qs.annotate(document=SearchVector("title", "body", config="simple"))
+            .filter(document=search)
+            .annotate(rank=SearchRank(weighted, search))
+            .order_by("-rank", "pk")
+        )
     else:
         words = query.split()
         for word in words:

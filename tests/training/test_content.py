@@ -119,3 +119,23 @@ def test_search_ranks_title_matches_and_ignores_drafts(world):
     assert [lesson.pk for lesson in found][:1] == [title_hit.pk]
     assert {lesson.pk for lesson in found} == {title_hit.pk, body_hit.pk}
     assert search_articles(tenant=world.tenant, query="   ") == []
+
+
+@pytest.mark.postgres
+def test_postgres_search_can_use_the_gin_index(world):
+    from django.contrib.postgres.search import SearchQuery, SearchVector
+    from django.db import connection
+
+    from training.models import Lesson
+
+    LessonFactory(tenant=world.tenant, title="Refund rules", body="money back", kind="article")
+    # No tenant filter here: with sequential scans off, only the GIN index can answer.
+    qs = Lesson.objects.annotate(document=SearchVector("title", "body", config="simple")).filter(
+        document=SearchQuery("refund", search_type="websearch", config="simple")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    plan = qs.order_by().explain()
+    assert "lesson_search_simple" in plan
+    found = search_articles(tenant=world.tenant, query="refund")
+    assert [lesson.title for lesson in found] == ["Refund rules"]
