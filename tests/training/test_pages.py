@@ -243,3 +243,22 @@ def test_opening_an_attempt_past_its_grace_period_closes_it_and_shows_the_result
     assert response["Location"] == reverse("training:result", kwargs={"pk": attempt.pk})
     attempt.refresh_from_db()
     assert attempt.state == Attempt.State.EXPIRED
+
+
+def test_a_lead_assigns_and_sees_only_their_own_team(world, client_for):
+    from tests.factories import MembershipFactory, make_team
+
+    other_team = make_team(world.tenant, name="Green")
+    outsider = MembershipFactory(tenant=world.tenant, team=other_team)
+    quiz = make_quiz(world.tenant)
+    enroll(world, quiz.curriculum, outsider)
+    client = client_for(world.lead)
+    response = client.post(
+        reverse("training:assign"),
+        {"curricula": [quiz.curriculum_id], "agents": [outsider.pk]},
+    )
+    assert response.status_code == 200  # refused: not one of the choices
+    assert "Select a valid choice" in response.content.decode()
+    assert Enrollment.objects.filter(membership=outsider).count() == 1
+    page = client.get(reverse("training:team")).content.decode()
+    assert outsider.employee_id not in page
