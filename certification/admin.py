@@ -89,6 +89,11 @@ class CertificationAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Approve selected pending certifications"))
     def approve_selected(self, request, queryset):
+        if request.membership is None:
+            self.message_user(
+                request, _("Switch to a tenant membership to decide."), level=messages.ERROR
+            )
+            return
         approved, refused = services.bulk_approve(
             tenant=request.tenant,
             certification_ids=list(queryset.values_list("pk", flat=True)),

@@ -149,3 +149,9 @@ def test_admin_approve_action_goes_through_the_service(world, client_for):
     cert.refresh_from_db()
     assert cert.status == "active" and cert.decided_by == world.admin.user
     assert cert.events.last().new_status == "active"
+
+
+def test_recertification_task_skips_missing_or_foreign_curriculum(world):
+    curriculum = make_curriculum(world.tenant)
+    assert tasks.start_recertification(world.tenant.pk, 2_000_000_000) == 0
+    assert tasks.start_recertification(world.other_tenant.pk, curriculum.pk) == 0
