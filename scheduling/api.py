@@ -326,7 +326,12 @@ def _parse_item(item) -> services.AssignmentRequest:
         ("external_ref", 120, False),
     ):
         value = item.get(name, "" if not required else None)
-        if not isinstance(value, str) or (required and not value) or len(value) > max_length:
+        if (
+            not isinstance(value, str)
+            or (required and not value)
+            or len(value) > max_length
+            or "\x00" in value
+        ):
             problems.append(name)
             value = ""
         strings[name] = value
@@ -378,6 +383,7 @@ class AssignmentDetail(SchedulerAPI, APIView):
             reason = data.get("reason") if isinstance(data, dict) else None
         if not isinstance(reason, str):
             reason = ""
+        reason = reason.replace("\x00", "")
         assignment = services.cancel_assignment(
             tenant=request.tenant,
             assignment_id=assignment.pk,
