@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from html.parser import HTMLParser
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 MAX_ANSWERS = 100
@@ -119,6 +120,17 @@ def parse_decimal(text: str) -> Decimal | None:
     return value if value.is_finite() else None
 
 
+_LINE_LABELS: dict[str | None, str] = {}
+
+
+def line_label(number: int) -> str:
+    """ "line 12", translated (the translation is looked up once per language)."""
+    language = get_language()
+    if language not in _LINE_LABELS:
+        _LINE_LABELS[language] = _("line %(line)d")
+    return _LINE_LABELS[language] % {"line": number}
+
+
 def decode_text(data: bytes) -> tuple[str | None, list[FormatError]]:
     """UTF-8 with an optional byte-order mark; a wrong encoding names the first bad line."""
     if data.startswith(b"\xef\xbb\xbf"):
@@ -129,7 +141,7 @@ def decode_text(data: bytes) -> tuple[str | None, list[FormatError]]:
         line = data[: exc.start].count(b"\n") + 1
         return None, [
             FormatError(
-                _("line %(line)d") % {"line": line},
+                line_label(line),
                 _("The file is not UTF-8 text (save it as UTF-8 and try again)."),
             )
         ]

@@ -35,6 +35,7 @@ from .common import (
     ParsedQuestion,
     decode_text,
     fmt_decimal,
+    line_label,
     parse_decimal,
     percent_to_fraction,
     true_false_answer,
@@ -85,7 +86,7 @@ def parse(data: bytes) -> tuple[list[ParsedQuestion], list[FormatError]]:
     if text is None:
         return [], errors
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    line = lambda n: _("line %(line)d") % {"line": n}  # noqa: E731
+    line = line_label
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:

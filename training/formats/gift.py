@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import lru_cache
 
 from django.utils.translation import gettext as _
 
@@ -46,8 +47,9 @@ _FORMAT = re.compile(r"^\[(html|plain|markdown|moodle)\]")
 class _Block:
     """Consecutive non-blank lines; maps a character offset back to its file line."""
 
-    def __init__(self, lines: list[tuple[int, str]]):
+    def __init__(self, lines: list[tuple[int, str]], label: str = "line %(line)d"):
         self.lines = lines
+        self.label = label
         self.text = "\n".join(text for _n, text in lines)
 
     def line_at(self, offset: int) -> int:
@@ -59,45 +61,36 @@ class _Block:
         return self.lines[-1][0]
 
     def where(self, offset: int = 0) -> str:
-        return _("line %(line)d") % {"line": self.line_at(offset)}
+        return self.label % {"line": self.line_at(offset)}
+
+
+_ESCAPED = r"\\."  # a backslash and the character it escapes
+
+
+@lru_cache(maxsize=64)
+def _pattern(alternative: str) -> re.Pattern:
+    return re.compile(f"{_ESCAPED}|{alternative}", re.DOTALL)
 
 
 def _unescaped(text: str, chars: str, start: int = 0) -> list[int]:
     """Offsets of the characters of ``chars`` in ``text`` that are not backslash-escaped."""
-    found, i = [], start
-    while i < len(text):
-        if text[i] == "\\":
-            i += 2
-            continue
-        if text[i] in chars:
-            found.append(i)
-        i += 1
-    return found
+    pattern = _pattern(f"[{re.escape(chars)}]")
+    return [m.start() for m in pattern.finditer(text, start) if m.group()[0] != "\\"]
 
 
 def _find(text: str, needle: str, start: int = 0) -> int:
-    i = start
-    while i <= len(text) - len(needle):
-        if text[i] == "\\":
-            i += 2
-            continue
-        if text.startswith(needle, i):
-            return i
-        i += 1
+    """Offset of the first ``needle`` at or after ``start`` that is not escaped, or -1."""
+    for match in _pattern(re.escape(needle)).finditer(text, start):
+        if match.group()[0] != "\\":
+            return match.start()
     return -1
 
 
+_UNESCAPE = re.compile(r"\\(.)", re.DOTALL)
+
+
 def unescape(text: str) -> str:
-    out, i = [], 0
-    while i < len(text):
-        if text[i] == "\\" and i + 1 < len(text):
-            nxt = text[i + 1]
-            out.append("\n" if nxt == "n" else nxt)
-            i += 2
-            continue
-        out.append(text[i])
-        i += 1
-    return "".join(out).strip()
+    return _UNESCAPE.sub(lambda m: "\n" if m.group(1) == "n" else m.group(1), text).strip()
 
 
 def escape(text: str) -> str:
@@ -135,6 +128,7 @@ def parse(data: bytes) -> tuple[list[ParsedQuestion], list[FormatError]]:
         return [], errors
     questions: list[ParsedQuestion] = []
     category: str | None = None
+    label = _("line %(line)d")  # looked up once, used for every location
     for block in _blocks(text):
         directives: list[str] = []
         content: list[tuple[int, str]] = []
@@ -151,7 +145,7 @@ def parse(data: bytes) -> tuple[list[ParsedQuestion], list[FormatError]]:
             content.append((number, line))
         if not content:
             continue
-        question, problems = _parse_question(_Block(content), directives)
+        question, problems = _parse_question(_Block(content, label), directives)
         errors.extend(problems)
         if question is not None:
             question.category = category

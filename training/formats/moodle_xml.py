@@ -260,4 +260,6 @@ def export(questions: list[ParsedQuestion]) -> bytes:
             ET.SubElement(answer, "text").text = _xml_text(text)
             _sub_text(answer, "feedback", choice.feedback)
     ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    # Serialising to str and encoding once is several times faster than encoding="utf-8".
+    body = ET.tostring(root, encoding="unicode")
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n{body}\n'.encode()
