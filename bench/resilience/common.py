@@ -218,6 +218,10 @@ def stack(*, own_postgres: bool, own_redis: bool = True, db_url: str | None = No
         yield s
     finally:
         s.close()
+        keep = RESULTS / "raw" / "logs" / tmp.name
+        keep.mkdir(parents=True, exist_ok=True)
+        for path in tmp.glob("*.log"):
+            shutil.copy(path, keep / path.name)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -164,44 +164,59 @@ def webhook_worker_kill(events: int = 200) -> dict:
 # --- Redis paused (SIGSTOP) or killed during certification changes ------------------------------
 
 
-def redis_fault(mode: str = "pause", pause_seconds: float = 60, changes: int = 150) -> dict:
+def redis_fault(mode: str = "pause", pause_seconds: float = 60, every: float = 2.0) -> dict:
     """``mode`` "pause": SIGSTOP Redis for ``pause_seconds``; "restart": kill -9 it and start a
-    fresh one on the same port after 10 s. Certification changes go on throughout."""
-    with stack(own_postgres=False) as s:
+    fresh, empty one on the same port after 10 s. Certification changes keep arriving throughout,
+    one every ``every`` seconds, each in its own thread like independent web requests (on a
+    private PostgreSQL cluster, so blocked requests hold none of the shared server's
+    connections). Measured: whether changes fail or hang, and how long after recovery the
+    backlog (outbox -> deliveries -> receiver) takes to clear."""
+    from bench.harness import start_redis
+
+    with stack(own_postgres=True) as s:
         _django(s)
+        from django.db import connection
+
         from certification.services import revoke_certification
         from scheduling.services import create_webhook_endpoint
 
-        tenant, admin, _group, certs = _seed(changes)
+        total = round((10 + pause_seconds + 20) / every)
+        tenant, admin, _group, certs = _seed(total)
         receiver = Receiver()
         create_webhook_endpoint(tenant=tenant, url=receiver.url)
+        connection.close()
         s.worker("worker", concurrency=2)
         beat = s.beat("beat")
         time.sleep(3)
-        latencies: list[tuple[float, float, str]] = []  # (t, seconds, outcome)
+        latencies: list[tuple[float, float, str]] = []  # (started at, seconds, outcome)
         started = time.monotonic()
-        done = threading.Event()
 
-        def change_loop():
-            from django.db import connection
+        def one_change(cert):
+            from django.db import connection as conn
 
-            interval = (pause_seconds + 25) / len(certs)
+            t0 = time.monotonic()
+            try:
+                revoke_certification(
+                    tenant=tenant, certification=cert, actor=admin, reason="fault run"
+                )
+                outcome = "ok"
+            except Exception as exc:  # noqa: BLE001
+                outcome = type(exc).__name__
+            finally:
+                conn.close()
+            latencies.append((t0 - started, time.monotonic() - t0, outcome))
+
+        threads = []
+
+        def producer():
             for cert in certs:
-                t0 = time.monotonic()
-                try:
-                    revoke_certification(
-                        tenant=tenant, certification=cert, actor=admin, reason="fault run"
-                    )
-                    outcome = "ok"
-                except Exception as exc:  # noqa: BLE001
-                    outcome = type(exc).__name__
-                latencies.append((t0 - started, time.monotonic() - t0, outcome))
-                time.sleep(max(0.0, interval - (time.monotonic() - t0)))
-            connection.close()
-            done.set()
+                t = threading.Thread(target=one_change, args=(cert,), daemon=True)
+                t.start()
+                threads.append(t)
+                time.sleep(every)
 
-        thread = threading.Thread(target=change_loop, daemon=True)
-        thread.start()
+        feeder = threading.Thread(target=producer, daemon=True)
+        feeder.start()
         time.sleep(10)
         fault_at = time.monotonic() - started
         if mode == "pause":
@@ -216,30 +231,49 @@ def redis_fault(mode: str = "pause", pause_seconds: float = 60, changes: int = 1
             s.redis.proc.kill()
             s.redis.proc.wait()
             time.sleep(10)
-            from bench.harness import start_redis
-
             s.redis = start_redis(directory, port=port)
             outage = 10.0
-        recovered_at = time.monotonic() - started
-        log("redis back; waiting for the changes to finish and the backlog to clear")
-        done.wait(pause_seconds + 120)
-        end_of_changes = time.monotonic() - started
+        recovered = time.monotonic()
+        recovered_at = recovered - started
+        log("redis back")
+
+        def committed_delivered() -> bool:
+            # every change committed before recovery has reached the receiver
+            from tenants.models import OutboxEvent
+
+            ids = list(
+                OutboxEvent.objects.filter(
+                    tenant=tenant, created_at__lte=_wall(recovered)
+                ).values_list("pk", flat=True)
+            )
+            from scheduling.models import WebhookDelivery
+            from scheduling.services import webhook_id
+
+            want = {
+                webhook_id(d)
+                for d in WebhookDelivery.objects.filter(tenant=tenant, event_id__in=ids)
+            }
+            return len(want) == len(ids) and want <= set(receiver.seen)
+
+        backlog_cleared = wait_until(committed_delivered, 90, 0.5)
+        feeder.join(timeout=120)
+        for t in threads:
+            t.join(timeout=90)
         took = wait_until(lambda: _all_delivered(tenant.pk), 90, 0.5)
         state = _delivery_state(tenant.pk)
         check = _receiver_check(receiver, tenant.pk)
         s.kill(beat)
         receiver.close()
+        connection.close()
     during = [lat for t, lat, _o in latencies if fault_at <= t <= recovered_at]
     outside = [lat for t, lat, _o in latencies if not fault_at <= t <= recovered_at]
-    median_during = sorted(during)[len(during) // 2] if during else 0.0
     failed = [o for _t, _l, o in latencies if o != "ok"]
-    clear_after_recovery = (end_of_changes - recovered_at) + took if took is not None else None
     ok = (
         took is not None
         and check["missing"] == 0
         and not failed
-        and clear_after_recovery is not None
-        and clear_after_recovery <= 30 + (end_of_changes - recovered_at)
+        and backlog_cleared is not None
+        and backlog_cleared <= 30
     )
     title = (
         f"### Redis paused (SIGSTOP) for {pause_seconds:.0f} s during certification changes"
@@ -248,32 +282,46 @@ def redis_fault(mode: str = "pause", pause_seconds: float = 60, changes: int = 1
     )
     lines = [
         title,
-        f"- {len(latencies)} revocations spread over {end_of_changes:.0f} s, {len(during)} of them "
-        f"during the {outage:.0f} s outage; failed changes: {len(failed)} {sorted(set(failed))}.",
-        f"- Time of one change (commit + broker nudge): during the outage max "
-        f"{max(during, default=0):.2f} s, median {median_during:.2f} s; "
-        f"outside it max {max(outside, default=0):.2f} s.",
-        "- Backlog (outbox → deliveries → receiver) cleared "
+        f"- {len(latencies)} revocations, one every {every:.0f} s, each in its own thread; "
+        f"{len(during)} started during the {outage:.0f} s outage; failed changes: {len(failed)} "
+        f"{sorted(set(failed))}.",
+        "- Time of one change (transaction + broker nudge after commit): started during the "
+        f"outage max {max(during, default=0):.1f} s; "
+        f"otherwise max {max(outside, default=0):.1f} s.",
+        "- Backlog: every change committed before recovery reached the receiver "
         + (
-            f"{took:.1f} s after the last change ({clear_after_recovery:.0f} s after Redis "
-            "recovered, the changes still arriving meanwhile)."
-            if took is not None
-            else "— NOT within 90 s of the last change."
+            f"{backlog_cleared:.1f} s after Redis recovered."
+            if backlog_cleared is not None
+            else "— NOT within 90 s of recovery."
         ),
         f"- Deliveries: {state['deliveries']}; undispatched: {state['undispatched']}; receiver "
         f"missing {check['missing']} of {check['expected_ids']}, duplicates "
         f"{check['duplicate_deliveries']}.",
-        f"- Verdict: {'passed' if ok else 'FAILED'} (no event lost"
-        + (", backlog cleared" if took is not None else "")
-        + ").",
+        f"- Verdict: {'passed' if ok else 'FAILED'}.",
     ]
+    if during and max(during) > 5:
+        lines.append(
+            f"- Finding: a change made while Redis is {'paused' if mode == 'pause' else 'down'} "
+            f"waits up to {max(during):.0f} s for the broker after its commit (the event itself is "
+            "safe in the outbox). To close: broker socket and connect timeouts of a few seconds "
+            "(CELERY_BROKER_TRANSPORT_OPTIONS socket_timeout / socket_connect_timeout) and no "
+            "publish retries for the nudge (retry=False), since the periodic sweep re-queues it."
+        )
     return {
         "ok": ok,
         "lines": lines,
         "state": state,
         "receiver": check,
         "max_change_seconds_during_outage": max(during, default=0),
+        "backlog_cleared_s": backlog_cleared,
     }
+
+
+def _wall(monotonic_at: float):
+    """The wall-clock time of a ``time.monotonic()`` reading."""
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC) - timedelta(seconds=time.monotonic() - monotonic_at)
 
 
 # --- two beat schedulers at once ------------------------------------------------------------
