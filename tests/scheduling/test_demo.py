@@ -21,3 +21,21 @@ def test_demo_roster_and_key_are_seeded_once(settings):
     assert ApiKey.objects.filter(tenant=ctx.tenant, name=DEMO_KEY_NAME).count() == 1
     assert any("--rotate" in line for line in again.lines)
     assert not ShiftAssignment.objects.filter(tenant=ctx.other_tenant).exists()
+
+
+def test_scheduler_key_command_issues_and_rotates(world):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    out = io.StringIO()
+    call_command("scheduler_key", tenant=world.tenant.slug, name="wfm", stdout=out)
+    first = out.getvalue().strip()
+    assert first.startswith("sg_")
+    with pytest.raises(CommandError):
+        call_command("scheduler_key", tenant=world.tenant.slug, name="wfm")
+    out = io.StringIO()
+    call_command("scheduler_key", tenant=world.tenant.slug, name="wfm", rotate=True, stdout=out)
+    assert out.getvalue().strip() != first
+    keys = ApiKey.objects.filter(tenant=world.tenant, name="wfm")
+    assert keys.count() == 2 and keys.filter(revoked_at__isnull=True).count() == 1
