@@ -39,6 +39,7 @@ def parse_args(argv=None):
     p.add_argument("--only", default="", help=f"comma-separated subset of {','.join(ALL)}")
     p.add_argument("--trainees", type=int, default=500, help="exam-hall simulated trainees")
     p.add_argument("--exam-seconds", type=float, default=60, help="exam-hall duration")
+    p.add_argument("--exam-kinds", default="sync", help="gunicorn worker classes for the exam hall")
     p.add_argument("--out", type=Path, default=RESULTS, help="results directory")
     p.add_argument("--stem", default="latest", help="results file name stem")
     return p.parse_args(argv)
@@ -162,7 +163,7 @@ def _run(run: Run, env: dict[str, str], args, only) -> None:
     if not only or "exam" in only:
         from . import exam
 
-        for kind in kinds:
+        for kind in [k.strip() for k in args.exam_kinds.split(",") if k.strip()]:
             log(f"exam hall ({kind}): {args.trainees} trainees for about {args.exam_seconds:.0f} s")
             for r in b._guard(
                 lambda kind=kind: exam.bench_exam_hall(

@@ -470,7 +470,7 @@ def bench_sweep(ctx: Context) -> list[Result]:
             Result.not_measured("sweep", title, target, "the expiry sweep service has not landed")
         ]
     runs = []
-    for _ in range(max(1, min(ctx.repeat, 3))):
+    for _ in range(max(1, min(ctx.repeat, 2))):
         proc = subprocess.run(
             [PYTHON, "-m", "bench.sweep_child"],
             env=ctx.env,
