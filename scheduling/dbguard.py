@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext_noop
+
 GUARD_MESSAGE = "shift_assignment_not_certified"
 
 ASSIGNMENT = "scheduling_shiftassignment"
@@ -275,3 +277,14 @@ def _run(schema_editor, *, forward: bool) -> None:
 def is_guard_error(exc: BaseException) -> bool:
     """Whether a database error is the guard refusing an uncovered assignment."""
     return GUARD_MESSAGE in str(exc)
+
+
+# The reasons the cascade writes (English, as stored); listed so the roster page can show them
+# translated with {% translate %}.
+CASCADE_REASONS = [
+    gettext_noop("Certification validity changed; the shift is no longer covered."),
+    gettext_noop("Certification revoked; the shift is no longer covered."),
+    gettext_noop("Certification expired; the shift is no longer covered."),
+    gettext_noop("Certification rejected; the shift is no longer covered."),
+    gettext_noop("Certification pending; the shift is no longer covered."),
+]

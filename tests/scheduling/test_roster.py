@@ -147,3 +147,17 @@ def test_dashboard_panel_and_nav_for_leads(world, group, client_for):
     body = page.content.decode()
     assert 'id="scheduling-panel"' in body and "/scheduling/roster/" in body
     assert 'id="scheduling-panel"' not in client_for(world.agent).get("/").content.decode()
+
+
+def test_cascade_reason_is_shown_translated(world, group, client_for):
+    from .factories import revoke
+
+    cert = make_certification(world.agent, group)
+    a = shift(world.agent, group, start=tomorrow_9())
+    revoke(cert)
+    week = a.starts_at.date().isoformat()
+    client = client_for(world.lead)
+    page = client.get(
+        "/scheduling/roster/", {"group": "telecom", "week": week}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert "认证已被撤销" in page.content.decode()
