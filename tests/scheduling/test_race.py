@@ -141,3 +141,27 @@ def test_assignment_waiting_on_a_revocation_is_refused(setup):
     assert _threads(revoke_it, assign) == []
     assert result == {"code": "not_certified"}
     assert not ShiftAssignment.objects.exists()
+
+
+def test_concurrent_requests_with_one_idempotency_key_write_once(setup):
+    tenant, group = setup
+    agent = MembershipFactory(tenant=tenant)
+    make_certification(agent, group)
+    start = tomorrow_9()
+    barrier = threading.Barrier(2)
+    answers = []
+
+    def call():
+        def produce():
+            result = _assign(tenant, agent, start)
+            return 201, {"created": [a.pk for a in result.created]}
+
+        barrier.wait()
+        answers.append(
+            services.run_idempotent(tenant=tenant, key="same", fingerprint="f", produce=produce)
+        )
+
+    assert _threads(call, call) == []
+    assert ShiftAssignment.objects.count() == 1
+    assert [a.body for a in answers][0] == [a.body for a in answers][1]
+    assert sorted(a.replayed for a in answers) == [False, True]

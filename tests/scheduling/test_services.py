@@ -260,3 +260,18 @@ def test_ten_thousand_assignments_take_as_many_queries_as_ten(
     with django_assert_num_queries(len(small.captured_queries)):
         result = create(world, _bulk(members, 100))
     assert len(result.created) == 10_000
+
+
+def test_old_idempotency_records_are_purged(world):
+    from scheduling.models import IdempotencyRecord
+    from scheduling.tasks import purge_idempotency_records
+
+    old = IdempotencyRecord.objects.create(
+        tenant=world.tenant, key="old", request_hash="h", status_code=201, response={}
+    )
+    IdempotencyRecord.objects.filter(pk=old.pk).update(created_at=timezone.now() - 3 * DAY)
+    IdempotencyRecord.objects.create(
+        tenant=world.tenant, key="new", request_hash="h", status_code=201, response={}
+    )
+    assert purge_idempotency_records() == 1
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
