@@ -40,6 +40,9 @@ def parse_args(argv=None):
     p.add_argument("--trainees", type=int, default=500, help="exam-hall simulated trainees")
     p.add_argument("--exam-seconds", type=float, default=60, help="exam-hall duration")
     p.add_argument("--exam-kinds", default="sync", help="gunicorn worker classes for the exam hall")
+    p.add_argument(
+        "--exam-bound", type=float, default=480, help="stop the exam hall after this many seconds"
+    )
     p.add_argument("--out", type=Path, default=RESULTS, help="results directory")
     p.add_argument("--stem", default="latest", help="results file name stem")
     return p.parse_args(argv)
@@ -167,7 +170,11 @@ def _run(run: Run, env: dict[str, str], args, only) -> None:
             log(f"exam hall ({kind}): {args.trainees} trainees for about {args.exam_seconds:.0f} s")
             for r in b._guard(
                 lambda kind=kind: exam.bench_exam_hall(
-                    ctx, trainees=args.trainees, seconds=args.exam_seconds, kind=kind
+                    ctx,
+                    trainees=args.trainees,
+                    seconds=args.exam_seconds,
+                    kind=kind,
+                    bound=args.exam_bound,
                 ),
                 f"exam_{kind}",
             ):

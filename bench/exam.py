@@ -110,6 +110,7 @@ class Tally:
     requests: int = 0
     retried: int = 0
     retries: int = 0  # how often a client repeats a request that failed (0 in the benchmark)
+    unfinished: int = 0
 
     def record(self, kind: str, response) -> None:
         self.requests += 1
@@ -211,7 +212,13 @@ async def trainee(
 
 
 async def _exam(
-    server: Server, quiz_id: int, sessions, db_url: str, seconds: float, retries: int = 0
+    server: Server,
+    quiz_id: int,
+    sessions,
+    db_url: str,
+    seconds: float,
+    retries: int = 0,
+    bound: float = 0,
 ) -> Tally:
     import psycopg
 
@@ -244,22 +251,30 @@ async def _exam(
     interval = max(0.5, seconds / (N_QUESTIONS + 3))
     ramp = min(10.0, seconds / 4)
     rng = random.Random(6)
-    try:
-        await asyncio.gather(
-            *(
-                trainee(
-                    server.port,
-                    quiz_id,
-                    s,
-                    tally,
-                    dealt_of,
-                    interval,
-                    random.Random(rng.random()),
-                    ramp,
-                )
-                for _m, s in sessions
+    tasks = [
+        asyncio.ensure_future(
+            trainee(
+                server.port,
+                quiz_id,
+                s,
+                tally,
+                dealt_of,
+                interval,
+                random.Random(rng.random()),
+                ramp,
             )
         )
+        for _m, s in sessions
+    ]
+    try:
+        # bounded: trainees still busy after ``bound`` seconds are stopped and reported
+        _done, pending = await asyncio.wait(tasks, timeout=bound or None)
+        for task in pending:
+            task.cancel()
+        if pending:
+            tally.unfinished = len(pending)
+            tally.failures.append(f"{len(pending)} trainees had not finished after {bound:.0f} s")
+            await asyncio.gather(*pending, return_exceptions=True)
     finally:
         await holder["conn"].close()
     return tally
@@ -309,7 +324,9 @@ def verify(tally: Tally, quiz_id: int, membership_ids: list[int]) -> dict:
     }
 
 
-def bench_exam_hall(ctx, *, trainees: int, seconds: float, kind: str = "sync") -> list[Result]:
+def bench_exam_hall(
+    ctx, *, trainees: int, seconds: float, kind: str = "sync", bound: float = 480
+) -> list[Result]:
     from django.urls import NoReverseMatch, reverse
 
     key = f"exam_{kind}"
@@ -329,7 +346,9 @@ def bench_exam_hall(ctx, *, trainees: int, seconds: float, kind: str = "sync") -
     server = start_gunicorn(ctx.env, kind=kind, log=ctx.log)
     try:
         started = time.perf_counter()
-        tally = asyncio.run(_exam(server, quiz.pk, sessions, ctx.env["DATABASE_URL"], seconds))
+        tally = asyncio.run(
+            _exam(server, quiz.pk, sessions, ctx.env["DATABASE_URL"], seconds, bound=bound)
+        )
         duration = time.perf_counter() - started
         rss = server.worker_rss_mb()
     finally:

@@ -122,13 +122,13 @@ def chart(run: Run, path: Path) -> bool:
             values.append(c["floor"])
             bar_colours.append("#9e9e9e")
         bars = ax.bar(labels, values, color=bar_colours)
-        ax.bar_label(bars, fmt="%.3g", fontsize=8)
+        ax.bar_label(bars, fmt="%.4g", fontsize=8)
         if c.get("target") is not None:
             ax.axhline(c["target"], linestyle="--", color="black", linewidth=1)
             ax.text(
                 len(labels) - 0.5,
                 c["target"],
-                f"target {c['target']:.3g}",
+                f"target {c['target']:.4g}",
                 ha="right",
                 va="bottom",
                 fontsize=8,
