@@ -71,3 +71,17 @@ def test_progress_selectors_take_one_query_each(world, django_assert_num_queries
     with django_assert_num_queries(1):
         team = selectors.team_progress(membership=world.lead)
     assert len(team) == 3 * 4
+
+
+def test_starting_an_attempt_is_a_fixed_handful_of_queries(world, django_assert_num_queries):
+    from training.models import Attempt
+
+    from .factories import CategoryFactory, add_rule
+
+    quiz = make_quiz(world.tenant, n_questions=10)
+    add_rule(quiz, CategoryFactory(tenant=world.tenant), 5)
+    quiz = type(quiz).objects.get(pk=quiz.pk)
+    # status, curriculum, fixed ids, rules, pool, questions, choices, savepoint+insert+release
+    with django_assert_num_queries(10):
+        attempt = start_attempt(quiz=quiz, membership=world.agent)
+    assert Attempt.objects.get().pk == attempt.pk
