@@ -30,6 +30,9 @@ class AddShiftForm(WindowForm):
 
     def __init__(self, *args, agents=(), **kwargs):
         super().__init__(*args, **kwargs)
+        # The window was chosen in the form above; here it only travels along.
+        for name in ("day", "start", "end"):
+            self.fields[name].widget = forms.HiddenInput()
         self.fields["agent"].choices = [
             (c.membership.employee_id, f"{c.membership.user} ({c.membership.employee_id})")
             for c in agents
