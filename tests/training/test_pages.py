@@ -262,3 +262,27 @@ def test_a_lead_assigns_and_sees_only_their_own_team(world, client_for):
     assert Enrollment.objects.filter(membership=outsider).count() == 1
     page = client.get(reverse("training:team")).content.decode()
     assert outsider.employee_id not in page
+
+
+def test_late_autosave_answers_409_with_a_clear_message(world, client_for):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    quiz = make_quiz(world.tenant, time_limit_minutes=5)
+    attempt = start_attempt(quiz=quiz, membership=world.agent)
+    item = attempt.dealt[0]
+    body = json.dumps({"question": item["id"], "response": {"choice": item["choices"][0]["id"]}})
+    client = client_for(world.agent)
+    with time_machine.travel(timezone.now() + timedelta(minutes=10), tick=False):
+        response = client.post(
+            reverse("training:attempt-save", kwargs={"pk": attempt.pk}),
+            body,
+            content_type="application/json",
+        )
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "deadline_passed"
+    assert error["message"].startswith("Time is up")
+    assert not attempt.answers.exists()
