@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from skillgate.errors import InvalidInput
@@ -154,23 +155,41 @@ def _lines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def _parsed(row: dict, choices: list[tuple]) -> ParsedQuestion:
+    return ParsedQuestion(
+        qtype=row["qtype"],
+        text=_lines(row["text"]),
+        name=row["name"],
+        points=Decimal(row["points"]),
+        explanation=_lines(row["explanation"]),
+        partial_credit=row["partial_credit"],
+        numeric_answer=row["numeric_answer"],
+        tolerance=Decimal(row["tolerance"] or 0),
+        choices=[ParsedChoice(_lines(t), Decimal(f), _lines(fb)) for t, f, fb in choices],
+        category=row["category__name"],
+    )
+
+
 def to_parsed(question: Question) -> ParsedQuestion:
     """The format-neutral form of a stored question (choices must be prefetched)."""
-    return ParsedQuestion(
-        qtype=question.qtype,
-        text=_lines(question.text),
-        name=question.name,
-        points=Decimal(question.points),
-        explanation=_lines(question.explanation),
-        partial_credit=question.partial_credit,
-        numeric_answer=question.numeric_answer,
-        tolerance=Decimal(question.tolerance or 0),
-        choices=[
-            ParsedChoice(_lines(c.text), Decimal(c.fraction), _lines(c.feedback))
-            for c in sorted(question.choices.all(), key=lambda c: (c.position, c.pk))
-        ],
-        category=question.category.name,
-    )
+    row = {name: getattr(question, name) for name in QUESTION_FIELDS}
+    row["category__name"] = question.category.name
+    ordered = sorted(question.choices.all(), key=lambda c: (c.position, c.pk))
+    return _parsed(row, [(c.text, c.fraction, c.feedback) for c in ordered])
+
+
+EXPORT_CHUNK = 5000
+QUESTION_FIELDS = [
+    "pk",
+    "qtype",
+    "name",
+    "text",
+    "points",
+    "explanation",
+    "partial_credit",
+    "numeric_answer",
+    "tolerance",
+]
 
 
 def export_questions(*, tenant, questions, fmt: str) -> bytes:
@@ -180,12 +199,27 @@ def export_questions(*, tenant, questions, fmt: str) -> bytes:
         raise InvalidInput(
             _("Unknown export format “%(format)s”.") % {"format": fmt}, code="export_format"
         )
-    ids = [q.pk for q in questions]
-    rows = (
-        Question.objects.for_tenant(tenant)
-        .filter(pk__in=ids)
-        .select_related("category")
-        .prefetch_related("choices")
-        .order_by("category__name", "pk")
+    # Plain values, read in chunks of ids: no model instances, and no parameter-count limit.
+    ids = (
+        list(questions.values_list("pk", flat=True))
+        if isinstance(questions, QuerySet)
+        else [q.pk for q in questions]
     )
-    return formats.export([to_parsed(q) for q in rows], fmt)
+    rows: list[dict] = []
+    choices: dict[int, list[tuple]] = {}
+    for start in range(0, len(ids), EXPORT_CHUNK):
+        part = ids[start : start + EXPORT_CHUNK]
+        rows += (
+            Question.objects.for_tenant(tenant)
+            .filter(pk__in=part)
+            .values(*QUESTION_FIELDS, "category__name")
+        )
+        for question_id, *choice in (
+            Choice.objects.for_tenant(tenant)
+            .filter(question_id__in=part)
+            .order_by("question_id", "position", "pk")
+            .values_list("question_id", "text", "fraction", "feedback")
+        ):
+            choices.setdefault(question_id, []).append(choice)
+    rows.sort(key=lambda row: (row["category__name"], row["pk"]))
+    return formats.export([_parsed(row, choices.get(row["pk"], [])) for row in rows], fmt)
