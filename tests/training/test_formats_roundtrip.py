@@ -232,3 +232,15 @@ def test_gift_with_byte_order_mark_and_windows_line_ends_imports(world):
         "第一 First",
         "Two",
     ]
+
+
+def test_export_in_several_chunks_keeps_every_question_in_order(world, monkeypatch):
+    from training import imports
+
+    monkeypatch.setattr(imports, "EXPORT_CHUNK", 2)
+    bank = list(_bank(world.tenant))
+    data = export_questions(tenant=world.tenant, questions=Question.objects.all(), fmt="csv")
+    import_questions(
+        tenant=world.other_tenant, data=data, fmt="csv", category_name=None, actor=None
+    )
+    assert _keys(Question.objects.filter(tenant=world.other_tenant)) == _keys(bank)
