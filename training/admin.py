@@ -198,6 +198,9 @@ def _export_action(fmt: str):
     label, _module, extension, content_type = formats.FORMATS[fmt]
 
     def action(modeladmin, request, queryset):
+        if getattr(request, "tenant", None) is None:
+            messages.error(request, _("Switch to a tenant to export its questions."))
+            return None
         data = export_questions(tenant=request.tenant, questions=queryset, fmt=fmt)
         response = HttpResponse(data, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="questions.{extension}"'
