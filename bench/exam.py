@@ -111,6 +111,7 @@ class Tally:
     retried: int = 0
     retries: int = 0  # how often a client repeats a request that failed (0 in the benchmark)
     unfinished: int = 0
+    unacknowledged: int = 0  # autosaves the client never got a 200 for (shown as unsaved)
 
     def record(self, kind: str, response) -> None:
         self.requests += 1
@@ -196,6 +197,8 @@ async def trainee(
             if r.status == 200:
                 saved[item["id"]] = choice
                 revision = r.json()["revision"]
+            else:
+                tally.unacknowledged += 1
         await asyncio.sleep(rng.uniform(0.5 * interval, 1.5 * interval))
         body = json.dumps({"answers": {}, "revision": revision}).encode()
         headers = {**base, "Content-Type": "application/json"}

@@ -445,6 +445,8 @@ def pg_crash(trainees: int = 60, seconds: float = 40, down: float = 5) -> dict:
         f"- After the run: {checks['answers_acknowledged']} acknowledged autosaves, "
         f"{checks['lost_answers']} lost; {checks['attempts']} attempts, "
         f"{checks['double_grades']} double grades, {checks['ungraded_attempts']} still open, "
+        f"{tally.unacknowledged} autosaves never acknowledged after the retries (the page "
+        "keeps showing them as unsaved; not counted as lost), "
         f"{half} half-written (finished without score or time).",
         f"- Verdict: {'passed' if ok else 'FAILED'} on data (nothing acknowledged was lost, "
         "nothing half-written)."
