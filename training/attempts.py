@@ -129,6 +129,14 @@ def _choices_prefetch():
     return Prefetch("choices", queryset=Choice.objects.order_by("position", "pk"))
 
 
+def choice_text(item: dict, choice: dict) -> str:
+    """True/false choices are stored as the words "True"/"False" (the import formats' own
+    spelling); trainees read them in their language."""
+    if item["type"] == "truefalse" and choice["text"] in ("True", "False"):
+        return _("True") if choice["text"] == "True" else _("False")
+    return choice["text"]
+
+
 def public_question(item: dict) -> dict:
     """What a trainee may see of a dealt question before grading: no fractions, patterns,
     numeric answers, feedback or explanation."""
@@ -137,7 +145,7 @@ def public_question(item: dict) -> dict:
         "type": item["type"],
         "text": item["text"],
         "points": item["points"],
-        "choices": [{"id": c["id"], "text": c["text"]} for c in item["choices"]],
+        "choices": [{"id": c["id"], "text": choice_text(item, c)} for c in item["choices"]],
     }
 
 
@@ -506,7 +514,12 @@ def review_items(attempt: Attempt) -> list[dict]:
                 "response": response,
                 "text_answer": response.get("text", response.get("value", "")),
                 "choices": [
-                    {**c, "picked": c["id"] in picked, "right": c["id"] in right_ids}
+                    {
+                        **c,
+                        "text": choice_text(item, c),
+                        "picked": c["id"] in picked,
+                        "right": c["id"] in right_ids,
+                    }
                     for c in item["choices"]
                 ],
                 "expected": expected,

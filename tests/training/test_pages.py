@@ -286,3 +286,21 @@ def test_late_autosave_answers_409_with_a_clear_message(world, client_for):
     assert error["code"] == "deadline_passed"
     assert error["message"].startswith("Time is up")
     assert not attempt.answers.exists()
+
+
+def test_true_false_choices_read_in_the_trainees_language(world, client_for):
+    from .factories import CategoryFactory, add_fixed, make_question
+
+    quiz = make_quiz(world.tenant, n_questions=0)
+    category = CategoryFactory(tenant=world.tenant)
+    add_fixed(quiz, make_question(category, "truefalse", choices=[("True", 1), ("False", 0)]))
+    attempt = start_attempt(quiz=quiz, membership=world.agent)
+    client = client_for(world.agent)
+    client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
+    page = client.get(reverse("training:attempt", kwargs={"pk": attempt.pk})).content.decode()
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        words = [translation.gettext("True"), translation.gettext("False")]
+    assert words != ["True", "False"]
+    assert all(f"</kbd> {word}</label>" in page for word in words)
