@@ -44,7 +44,7 @@ SCENARIOS = [
     ("agent03", "telecom-billing", "expiring"),
     ("agent04", "telecom-billing", "pending"),
     ("agent04", "finance-basic", "active"),
-    ("agent05", "ecommerce-orders", "expired"),
+    ("agent08", "finance-basic", "expired"),
     ("agent06", "ecommerce-orders", "active"),
     ("agent06", "retail-multi", "pending"),
     ("agent07", "ecommerce-orders", "expiring"),

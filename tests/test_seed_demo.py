@@ -43,3 +43,12 @@ def test_demo_logins_work():
         )
         assert response.status_code == 302, username
         assert client.get("/").status_code == 200, username
+
+
+def test_demo_agent05_has_passed_only_the_common_content():
+    from training.models import Attempt
+
+    call_command("seed_demo")
+    passed = Attempt.objects.filter(membership__user__username="agent05", passed=True)
+    assert passed.filter(quiz__curriculum__industry__isnull=True).exists()
+    assert not passed.filter(quiz__curriculum__industry__isnull=False).exists()

@@ -32,6 +32,10 @@ def test_demo_seeds_industries_curricula_and_agents_at_every_stage(db):
         membership=agent05, passed=True, quiz__curriculum__industry__isnull=True
     )
     assert common.count() == 3
+    # ...and nothing industry-specific: the demo's "moving to a new industry" case.
+    assert not Attempt.objects.filter(
+        membership=agent05, passed=True, quiz__curriculum__industry__isnull=False
+    ).exists()
     assert (
         Enrollment.objects.filter(
             membership=agent05, completed_at__isnull=False, curriculum__industry__isnull=True
