@@ -72,7 +72,10 @@ def _merge(sections: list[str], names: list[str]) -> None:
     for s in sections:
         kept[s.splitlines()[0][4:]] = s
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
-    body = HEADER + f"\nLast run {stamp} ({', '.join(names)}).\n\n" + "\n\n".join(kept.values())
+    body = (
+        HEADER + f"\nLast run {stamp} ({', '.join(names)}); sections of scenarios not in that run "
+        "are kept from their own latest run.\n\n" + "\n\n".join(kept.values())
+    )
     path.write_text(body + "\n")
 
 
