@@ -243,7 +243,9 @@ def bench_one_agent(ctx: Context, server: Server) -> list[Result]:
     share = endpoint.rps / drf.rps if drf.rps else 0.0
     ok = share >= 0.6 and endpoint.non_2xx == 0
     notes = (
-        f"GET {path} ({_answer_size(probe.body)} certifications in the answer); "
+        f"GET {path} ({_answer_size(probe.body)} certifications in the answer: the API has "
+        "no one-agent eligibility filter, so an agent's certification list stands in; every "
+        "generated agent holds 50); "
         f"{share:.0%} of the DRF view's throughput; {conns} connections"
     )
     if not ok:
