@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from skillgate.admin_site import admin_site
 from skillgate.errors import DomainError
-from tenants.mixins import TenantInlineMixin, TenantModelAdmin
+from tenants.mixins import ReadOnlyTenantAdmin, TenantInlineMixin, TenantModelAdmin
 from tenants.models import Role
 
 from . import services
@@ -57,17 +57,8 @@ class SkillGroupAdmin(TenantModelAdmin):
     filter_horizontal = ["industries"]
 
 
-class ReadOnlyAdmin(TenantModelAdmin):
+class ReadOnlyAdmin(ReadOnlyTenantAdmin):
     read_roles = {Role.TRAINER}
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Certification, site=admin_site)

@@ -6,24 +6,15 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from skillgate.admin_site import admin_site
-from tenants.mixins import TenantInlineMixin, TenantModelAdmin
+from tenants.mixins import ReadOnlyTenantAdmin, TenantInlineMixin, TenantModelAdmin
 from tenants.models import OutboxEvent
 
 from . import services
 from .models import ShiftAssignment, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
-class ReadOnlyAdmin(TenantModelAdmin):
+class ReadOnlyAdmin(ReadOnlyTenantAdmin):
     """Rows written only by services and triggers: visible, never edited here."""
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ShiftAssignment, site=admin_site)

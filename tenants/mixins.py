@@ -231,3 +231,17 @@ class TenantInlineMixin:
 
     def has_delete_permission(self, request, obj=None):
         return self._parent_admin().has_change_permission(request, obj)
+
+
+class ReadOnlyTenantAdmin(TenantModelAdmin):
+    """Rows that only services (or database triggers) write: readers may look, nobody edits
+    them here, platform superusers included."""
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from skillgate.admin_site import admin_site
 from skillgate.errors import DomainError
-from tenants.mixins import TenantInlineMixin, TenantModelAdmin
+from tenants.mixins import ReadOnlyTenantAdmin, TenantInlineMixin, TenantModelAdmin
 from tenants.models import Role
 
 from . import formats
@@ -51,20 +51,11 @@ class ContentAdmin(TenantModelAdmin):
     admin_roles = CONTENT_ROLES
 
 
-class ReadOnlyAdmin(TenantModelAdmin):
+class ReadOnlyAdmin(ReadOnlyTenantAdmin):
     """Records that only services write: trainers and tenant admins may look, nobody edits."""
 
     admin_roles: set[str] = set()
     read_roles = CONTENT_ROLES
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class TenantInline(TenantInlineMixin):
