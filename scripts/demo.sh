@@ -6,5 +6,6 @@ bash scripts/setup.sh
 export DEBUG=${DEBUG:-true}
 .venv/bin/python manage.py compile_catalogues
 .venv/bin/python manage.py migrate --noinput
-.venv/bin/python manage.py seed_demo
+# The demo writes notification mails; keep them in memory so the logins stay readable.
+EMAIL_BACKEND=${EMAIL_BACKEND:-django.core.mail.backends.locmem.EmailBackend} .venv/bin/python manage.py seed_demo
 exec .venv/bin/python manage.py runserver 127.0.0.1:8000

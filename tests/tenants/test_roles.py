@@ -102,3 +102,17 @@ def test_duplicate_employee_id_is_reported_on_the_field(world, client_for):
     from tenants.models import User
 
     assert not User.objects.filter(username="dup").exists()
+
+
+def test_platform_superuser_sees_every_tenant_in_the_admin(world):
+    from django.test import Client
+
+    from ..factories import UserFactory
+
+    root = UserFactory(username="root", is_superuser=True, is_staff=True)
+    client = Client()
+    client.force_login(root)
+    page = client.get("/admin/tenants/membership/")
+    tenants = {m.tenant_id for m in page.context["cl"].queryset}
+    assert {world.tenant.pk, world.other_tenant.pk} <= tenants
+    assert client.get("/admin/tenants/tenant/").status_code == 200
