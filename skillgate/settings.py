@@ -220,7 +220,19 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Longer than any task plus its longest retry countdown, or Redis redelivers running tasks.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
+# Short socket timeouts: a web request that nudges a task after commit must not hang for a
+# minute on a stalled broker (the outbox and the periodic sweeps keep the work safe).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 2 * 3600,
+    "socket_timeout": 5,
+    "socket_connect_timeout": 5,
+    # Publishing gives up after about a second instead of kombu's default six.
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 5
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_TIMEZONE = "UTC"

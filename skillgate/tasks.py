@@ -4,6 +4,7 @@ import logging
 from importlib import import_module
 
 from celery import current_app
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 logger = logging.getLogger(__name__)
 
@@ -26,9 +27,18 @@ def resolve(task_name: str):
 def enqueue(task_name: str, /, **kwargs) -> None:
     """Queue ``task_name`` (runs inline when tasks are eager). Call it from
     ``transaction.on_commit`` so the task sees committed rows. A periodic sweep in the receiving
-    app must catch up on anything lost between commit and queueing."""
+    app must catch up on anything lost between commit and queueing.
+
+    The user's change is already committed when this runs, so a broker outage must neither fail
+    nor stall the request: no publish retries, short broker timeouts (settings), and a broker
+    error is logged instead of raised."""
     task = resolve(task_name)
     if task is None:
         logger.warning("task %s is not registered; skipped", task_name)
         return
-    task.apply_async(kwargs=kwargs)
+    try:
+        task.apply_async(kwargs=kwargs, retry=False)
+    except (KombuOperationalError, OSError) as exc:
+        logger.warning(
+            "could not queue %s (%s); the periodic sweep will pick it up", task_name, exc
+        )

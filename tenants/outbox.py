@@ -30,9 +30,4 @@ def publish_many(*, tenant_id: int, events: list[tuple[str, dict]]) -> list[Outb
 
 
 def _nudge(tenant_id: int) -> None:
-    try:
-        enqueue(DISPATCH_TASK, tenant_id=tenant_id)
-    except Exception:  # noqa: BLE001 - a broker outage must not fail the user's request
-        import logging
-
-        logging.getLogger(__name__).warning("outbox nudge failed; the periodic sweep will retry")
+    enqueue(DISPATCH_TASK, tenant_id=tenant_id)
