@@ -1,14 +1,13 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from skillgate.admin_site import admin_site
 
 from .mixins import TenantModelAdmin
 from .models import ApiKey, Membership, Role, Team, Tenant, User
-from .services import create_api_key, revoke_api_key
+from .services import create_api_key, create_member, revoke_api_key
 
 
 class SuperuserOnlyAdmin(admin.ModelAdmin):
@@ -92,23 +91,30 @@ class MembershipAdmin(TenantModelAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ["username", "display_name", "email", "password", *NewMemberForm.Meta.fields]
+            fields = ["username", "display_name", "email", "password", *NewMemberForm.Meta.fields]
+            return ["tenant", *fields] if request.user.is_superuser else fields
         return ["user", "employee_id", "role", "team", "active", "joined_at"]
 
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else self.readonly_fields
 
-    @transaction.atomic
     def save_model(self, request, obj, form, change):
-        if not change:
-            data = form.cleaned_data
-            obj.user = User.objects.create_user(
-                username=data["username"],
-                email=data.get("email") or "",
-                password=data["password"],
-                display_name=data["display_name"],
-            )
-        super().save_model(request, obj, form, change)
+        if change:
+            return super().save_model(request, obj, form, change)
+        data = form.cleaned_data
+        created = create_member(
+            tenant=obj.tenant if request.user.is_superuser else request.tenant,
+            username=data["username"],
+            display_name=data["display_name"],
+            email=data.get("email") or "",
+            password=data["password"],
+            role=data["role"],
+            employee_id=data["employee_id"],
+            team=data.get("team"),
+            active=data.get("active", True),
+        )
+        obj.pk = created.pk
+        obj.__dict__.update(created.__dict__)
 
 
 class ApiKeyForm(forms.ModelForm):

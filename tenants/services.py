@@ -87,16 +87,25 @@ def switch_tenant(*, session, user: User, tenant_id: int) -> Tenant:
 
 
 @transaction.atomic
-def add_member(
+def create_member(
     *,
     tenant: Tenant,
-    user: User,
+    username: str,
+    display_name: str,
+    email: str,
+    password: str,
     role: str = Role.AGENT,
     employee_id: str,
     team: Team | None = None,
+    active: bool = True,
 ) -> Membership:
+    """Create a person and their membership of ``tenant`` together (both or neither). The team
+    must belong to the same tenant."""
     if team is not None and team.tenant_id != tenant.pk:
         raise NotFound(_("Not found."))
+    user = User.objects.create_user(
+        username=username, email=email, password=password, display_name=display_name
+    )
     return Membership.objects.create(
-        tenant=tenant, user=user, role=role, employee_id=employee_id, team=team
+        tenant=tenant, user=user, role=role, employee_id=employee_id, team=team, active=active
     )

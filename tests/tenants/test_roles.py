@@ -116,3 +116,28 @@ def test_platform_superuser_sees_every_tenant_in_the_admin(world):
     tenants = {m.tenant_id for m in page.context["cl"].queryset}
     assert {world.tenant.pk, world.other_tenant.pk} <= tenants
     assert client.get("/admin/tenants/tenant/").status_code == 200
+
+
+def test_platform_superuser_adds_a_member_to_a_chosen_tenant(world):
+    from django.test import Client
+
+    from tenants.models import Membership
+
+    from ..factories import UserFactory
+
+    client = Client()
+    client.force_login(UserFactory(username="root2", is_superuser=True, is_staff=True))
+    response = client.post(
+        "/admin/tenants/membership/add/",
+        {
+            "tenant": world.other_tenant.pk,
+            "username": "placed",
+            "display_name": "Placed",
+            "password": "a-long-enough-passphrase",
+            "employee_id": "P1",
+            "role": "agent",
+            "active": "on",
+        },
+    )
+    assert response.status_code == 302
+    assert Membership.objects.get(user__username="placed").tenant_id == world.other_tenant.pk
