@@ -148,14 +148,20 @@ def _notify_many(tenant: Tenant, items: list[tuple[Certification, str, str]]) ->
         transaction.on_commit(lambda: _queue_emails(ids))
 
 
-def _queue_emails(ids: list[int]) -> None:
-    from .tasks import send_email
+EMAIL_BATCH = 200
 
-    for email_id in ids:
+
+def _queue_emails(ids: list[int]) -> None:
+    """One task message per batch of emails, not per email: a sweep that expires thousands of
+    certifications must not spend its time publishing thousands of messages."""
+    from .tasks import send_emails
+
+    for start in range(0, len(ids), EMAIL_BATCH):
+        batch = ids[start : start + EMAIL_BATCH]
         try:
-            send_email.delay(email_id)
+            send_emails.apply_async(args=[batch], retry=False)
         except Exception:  # noqa: BLE001 - the periodic mail sweep retries unsent rows
-            logger.warning("could not queue email %s; the sweep will send it", email_id)
+            logger.warning("could not queue %s emails; the sweep will send them", len(batch))
 
 
 def _locked(tenant: Tenant, certification: Certification) -> Certification:

@@ -75,6 +75,20 @@ def send_email(self, email_id: int) -> bool:
         raise self.retry(exc=exc, countdown=60 * 2**self.request.retries) from exc
 
 
+@shared_task(name="certification.tasks.send_emails")
+def send_emails(email_ids: list[int]) -> int:
+    """Send a batch; one that fails is left to its own retrying task, the others go on."""
+    sent = 0
+    for email_id in email_ids:
+        try:
+            sent += services.deliver_email(email_id=email_id)
+        except Exception as exc:  # noqa: BLE001 - retried alone, with backoff
+            logger.warning("email %s not sent (%s); retrying it on its own", email_id, exc)
+            if not getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
+                send_email.apply_async(args=[email_id], countdown=60, retry=False)
+    return sent
+
+
 @shared_task(name="certification.tasks.send_pending_emails")
 def send_pending_emails() -> int:
     """Periodic catch-up for emails whose task message was lost or gave up."""

@@ -155,3 +155,19 @@ def test_recertification_task_skips_missing_or_foreign_curriculum(world):
     curriculum = make_curriculum(world.tenant)
     assert tasks.start_recertification(world.tenant.pk, 2_000_000_000) == 0
     assert tasks.start_recertification(world.other_tenant.pk, curriculum.pk) == 0
+
+
+def test_emails_of_a_big_change_are_sent_in_batches(world, django_capture_on_commit_callbacks):
+    from certification import services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        certify(world.agent)
+        certify(world.other_agent)
+    emails = list(EmailMessage.objects.order_by("pk"))
+    assert len(emails) == 2 and all(e.sent_at for e in emails)
+    EmailMessage.objects.update(sent_at=None)
+    mail.outbox.clear()
+    assert tasks.send_emails([e.pk for e in emails]) == 2
+    assert len(mail.outbox) == 2
+    assert tasks.send_emails([e.pk for e in emails]) == 0  # a replayed batch sends nothing twice
+    assert services.EMAIL_BATCH >= 100
