@@ -1,15 +1,19 @@
 """The dashboard composes one panel per app; each app contributes ``dashboard_context``."""
 
+import sys
 from importlib import import_module
 
-from django.db import connection
-from django.http import JsonResponse
+from django.db import InterfaceError, OperationalError, connection
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 
 from tenants.mixins import tenant_view
 
 DASHBOARD_APPS = ["training", "certification", "scheduling"]
+RETRY_AFTER_SECONDS = 5
 
 
 def _panels(request):
@@ -36,3 +40,22 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def server_error(request):
+    """handler500: while the database is unreachable (a crash, a failover) answer 503 with
+    Retry-After, so browsers' autosave and the scheduler retry instead of reporting a bug.
+    Nothing half-written results: every service runs in one transaction, which the database
+    rolled back. Django calls this inside its exception handler, so sys.exc_info() is set,
+    whether the error came from a view or from a middleware."""
+    exc = sys.exc_info()[1]
+    if not isinstance(exc, OperationalError | InterfaceError):
+        return defaults.server_error(request)
+    message = _("The service is briefly unavailable. Please try again in a few seconds.")
+    if request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", ""):
+        body = {"error": {"code": "service_unavailable", "message": message}}
+        response = JsonResponse(body, status=503)
+    else:
+        response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
