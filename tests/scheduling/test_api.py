@@ -84,6 +84,28 @@ def test_eligible_agents_with_expiry_over_the_whole_window(world, group, api):
     assert agent["valid_until"]
 
 
+def test_eligible_agents_answer_has_the_documented_shape(world, group, api):
+    """The API builds this answer from plain rows for speed; it must read exactly like the
+    documented EligibleAgentSerializer output for the same certifications."""
+    from scheduling import selectors
+    from scheduling.serializers import EligibleAgentSerializer
+
+    start = tomorrow_9()
+    world.other_agent.user.display_name = ""
+    world.other_agent.user.first_name, world.other_agent.user.last_name = "Mei", "Chen"
+    world.other_agent.user.save()
+    make_certification(world.agent, group)
+    make_certification(world.other_agent, group)
+    make_certification(world.other_agent, group, status=Certification.Status.REVOKED)
+    window = {"start": start.isoformat(), "end": (start + 8 * HOUR).isoformat()}
+    body = api.get(f"{BASE}/skill-groups/telecom/eligible-agents/", window).json()
+    certs = selectors.eligible_agents(
+        tenant=world.tenant, skill_group=group, start=start, end=start + 8 * HOUR
+    )
+    assert body["results"] == EligibleAgentSerializer(certs, many=True).data
+    assert {r["name"] for r in body["results"]} >= {"Mei Chen"}
+
+
 @pytest.mark.parametrize(
     ("params", "code"),
     [
