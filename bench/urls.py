@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from skillgate.urls import handler500  # noqa: F401  (the project's 503 for a lost database)
 from skillgate.urls import urlpatterns as project_urlpatterns
 
 from . import views
