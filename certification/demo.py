@@ -14,8 +14,13 @@ from django.utils import timezone
 
 from training.models import Attempt, Curriculum, Industry, Lesson, LessonCompletion, Quiz
 
-from .models import Certification, Requirement, SkillGroup
-from .services import approve_certification, evaluate_agent, expire_due_certifications
+from .models import Certification, SkillGroup
+from .services import (
+    add_requirement,
+    approve_certification,
+    evaluate_agent,
+    expire_due_certifications,
+)
 
 INDUSTRIES = {"telecom": "Telecom 电信", "ecommerce": "E-commerce 电商", "finance": "Finance 金融"}
 
@@ -126,7 +131,7 @@ def _groups(tenant, industries, common, by_industry):
         if created:
             group.industries.set([industries[i] for i in inds])
             for curriculum in common + [c for i in inds for c in by_industry[i]]:
-                Requirement.objects.create(tenant=tenant, skill_group=group, curriculum=curriculum)
+                add_requirement(tenant=tenant, skill_group=group, curriculum=curriculum)
         groups[code] = group
     return groups
 
