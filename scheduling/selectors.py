@@ -3,7 +3,9 @@ the event feed."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
@@ -86,6 +88,25 @@ def eligible_agent_rows(
     for row in qs.values(*ELIGIBLE_ROW_FIELDS):
         best.setdefault(row["membership__employee_id"], row)
     return list(best.values())
+
+
+def certification_reason(certs: Sequence[Any], start: datetime, end: datetime) -> str | None:
+    """None if an active certification covers [start, end]; else the most telling reason code
+    (``scheduling.services.REASONS``): the check of a shift against an agent's certifications
+    for one skill group. ``certs`` are Certification instances or any rows with ``pk``,
+    ``status``, ``valid_from``, ``valid_until`` and ``created_at`` (see ``CertFacts``)."""
+    active = [c for c in certs if c.status == Certification.Status.ACTIVE]
+    if any(c.valid_from <= start and c.valid_until >= end for c in active):
+        return None
+    if any(c.valid_from <= start and c.valid_until < end for c in active):
+        return "expires_before_shift_end"
+    if any(c.status == Certification.Status.PENDING for c in certs):
+        return "pending_approval"
+    if not active and certs:
+        latest = max(certs, key=lambda c: (c.created_at, c.pk))
+        if latest.status == Certification.Status.REVOKED:
+            return "revoked"
+    return "not_certified"
 
 
 def skill_groups_with_headcount(*, tenant: Tenant) -> QuerySet[SkillGroup]:

@@ -35,6 +35,7 @@ from .models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from .selectors import certification_reason as _certification_reason
 
 logger = logging.getLogger(__name__)
 
@@ -107,22 +108,6 @@ class AssignmentsRefused(Unprocessable):
 def refusal(index: int, code: str, detail: str = "") -> Refusal:
     message = str(REASONS[code])
     return Refusal(index=index, code=code, message=f"{message} {detail}".strip())
-
-
-def _certification_reason(certs: list[Certification], start: datetime, end: datetime) -> str | None:
-    """None if an active certification covers [start, end]; else the most telling reason."""
-    active = [c for c in certs if c.status == Certification.Status.ACTIVE]
-    if any(c.valid_from <= start and c.valid_until >= end for c in active):
-        return None
-    if any(c.valid_from <= start and c.valid_until < end for c in active):
-        return "expires_before_shift_end"
-    if any(c.status == Certification.Status.PENDING for c in certs):
-        return "pending_approval"
-    if not active and certs:
-        latest = max(certs, key=lambda c: (c.created_at, c.pk))
-        if latest.status == Certification.Status.REVOKED:
-            return "revoked"
-    return "not_certified"
 
 
 def assignment_payload(assignment: ShiftAssignment, employee_id: str, code: str) -> dict:
