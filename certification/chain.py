@@ -13,12 +13,27 @@ from datetime import datetime
 
 from django.db import connection
 
+from skillgate.bulk import insert_rows
+
 from .models import CertificationEvent
 
 # Advisory lock namespace for the per-tenant event chain ("cert" in ASCII).
 LOCK_NAMESPACE = 0x63657274
 
 _local = threading.local()
+
+# The hashed content of an event, in column order.
+EVENT_FIELDS = (
+    "tenant_id",
+    "certification_id",
+    "actor_id",
+    "at",
+    "old_status",
+    "new_status",
+    "reason",
+    "request_id",
+    "data",
+)
 
 
 def current_request_id() -> str:
@@ -79,11 +94,11 @@ def lock_chain(tenant_id: int) -> None:
 
 def append_events(
     *, tenant_id: int, specs: list[EventSpec], at: datetime, request_id: str | None = None
-) -> list[CertificationEvent]:
-    """Append events to the tenant's chain in one INSERT. Call inside the transaction of the
-    change they describe."""
+) -> int:
+    """Append events to the tenant's chain in one INSERT (hashes computed here, in order).
+    Call inside the transaction of the change they describe. Returns how many were appended."""
     if not specs:
-        return []
+        return 0
     lock_chain(tenant_id)
     prev = (
         CertificationEvent.objects.filter(tenant_id=tenant_id)
@@ -108,9 +123,10 @@ def append_events(
             "data": data,
         }
         digest = content_hash(row=row, prev_hash=prev)
-        rows.append(CertificationEvent(**row, prev_hash=prev, hash=digest))
+        rows.append((*(row[name] for name in EVENT_FIELDS), prev, digest))
         prev = digest
-    return CertificationEvent.objects.bulk_create(rows)
+    insert_rows(CertificationEvent, [*EVENT_FIELDS, "prev_hash", "hash"], rows)
+    return len(rows)
 
 
 @dataclass
@@ -127,20 +143,7 @@ def verify_chain(*, tenant_id: int) -> tuple[int, ChainBreak | None]:
     rows = (
         CertificationEvent.objects.filter(tenant_id=tenant_id)
         .order_by("pk")
-        .values(
-            "id",
-            "tenant_id",
-            "certification_id",
-            "actor_id",
-            "at",
-            "old_status",
-            "new_status",
-            "reason",
-            "request_id",
-            "data",
-            "prev_hash",
-            "hash",
-        )
+        .values("id", *EVENT_FIELDS, "prev_hash", "hash")
         .iterator(chunk_size=2000)
     )
     for row in rows:

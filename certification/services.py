@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from skillgate.bulk import insert_rows
 from skillgate.errors import Conflict, InvalidInput, NotPermitted
 from tenants.models import Membership, Role, Team, Tenant
 from tenants.outbox import publish, publish_many
@@ -61,14 +63,37 @@ def _iso(value: datetime | None) -> str | None:
 
 def event_payload(cert: Certification, reason: str = "") -> dict:
     """The outside world's view of a certification (webhooks, scheduler event feed)."""
+    return _payload(
+        certification_id=cert.pk,
+        employee_id=cert.membership.employee_id,
+        skill_group=cert.skill_group.code,
+        external_id=cert.skill_group.external_id,
+        status=cert.status,
+        valid_from=cert.valid_from,
+        valid_until=cert.valid_until,
+        reason=reason,
+    )
+
+
+def _payload(
+    *,
+    certification_id: int,
+    employee_id: str,
+    skill_group: str,
+    external_id: str,
+    status: str,
+    valid_from: datetime | None,
+    valid_until: datetime | None,
+    reason: str,
+) -> dict:
     return {
-        "certification_id": cert.pk,
-        "employee_id": cert.membership.employee_id,
-        "skill_group": cert.skill_group.code,
-        "external_id": cert.skill_group.external_id,
-        "status": cert.status,
-        "valid_from": _iso(cert.valid_from),
-        "valid_until": _iso(cert.valid_until),
+        "certification_id": certification_id,
+        "employee_id": employee_id,
+        "skill_group": skill_group,
+        "external_id": external_id,
+        "status": status,
+        "valid_from": _iso(valid_from),
+        "valid_until": _iso(valid_until),
         "reason": reason,
     }
 
@@ -108,42 +133,94 @@ def _record(
     )
 
 
-def _message_params(cert: Certification, reason: str = "") -> dict:
+def _message_params(
+    *,
+    group: str,
+    valid_until: datetime | None,
+    grace_until: datetime | None,
+    reason: str = "",
+) -> dict:
     return {
-        "group": cert.skill_group.name,
-        "until": cert.valid_until.date().isoformat() if cert.valid_until else "",
-        "grace": cert.grace_until.date().isoformat() if cert.grace_until else "",
+        "group": group,
+        "until": valid_until.date().isoformat() if valid_until else "",
+        "grace": grace_until.date().isoformat() if grace_until else "",
         "reason": reason,
     }
 
 
+@dataclass(frozen=True)
+class Notice:
+    """One in-app notification (and e-mail, if the agent has an address) about a certification."""
+
+    membership_id: int
+    certification_id: int
+    email: str
+    kind: str
+    params: dict
+
+
 def _notify_many(tenant: Tenant, items: list[tuple[Certification, str, str]]) -> None:
     """In-app notification and a queued email for each (certification, kind, reason)."""
-    if not items:
+    _notify(
+        tenant_id=tenant.pk,
+        language=tenant.default_language,
+        notices=[
+            Notice(
+                membership_id=cert.membership_id,
+                certification_id=cert.pk,
+                email=cert.membership.user.email,
+                kind=kind,
+                params=_message_params(
+                    group=cert.skill_group.name,
+                    valid_until=cert.valid_until,
+                    grace_until=cert.grace_until,
+                    reason=reason,
+                ),
+            )
+            for cert, kind, reason in items
+        ],
+    )
+
+
+def _notify(*, tenant_id: int, language: str, notices: list[Notice]) -> None:
+    """Write the notifications and queued e-mails (texts in the tenant's language) with one
+    INSERT each; the e-mails are queued for sending after commit."""
+    if not notices:
         return
+    now = timezone.now()
     notifications, emails = [], []
-    with translation.override(tenant.default_language):
-        for cert, kind, reason in items:
-            params = _message_params(cert, reason)
-            subject, body = notification_text(kind, params)
+    with translation.override(language):
+        for notice in notices:
+            subject, body = notification_text(notice.kind, notice.params)
             notifications.append(
-                Notification(
-                    tenant_id=tenant.pk,
-                    membership_id=cert.membership_id,
-                    certification_id=cert.pk,
-                    kind=kind,
-                    params=params,
-                    message=body,
+                (
+                    tenant_id,
+                    notice.membership_id,
+                    notice.certification_id,
+                    notice.kind,
+                    notice.params,
+                    body,
+                    now,
                 )
             )
-            address = cert.membership.user.email
-            if address:
-                emails.append(
-                    EmailMessage(tenant_id=tenant.pk, to=address, subject=subject, body=body)
-                )
-    Notification.objects.bulk_create(notifications)
-    created = EmailMessage.objects.bulk_create(emails)
-    ids = [e.pk for e in created if e.pk]
+            if notice.email:
+                emails.append((tenant_id, notice.email, subject, body, now))
+    insert_rows(
+        Notification,
+        [
+            "tenant_id",
+            "membership_id",
+            "certification_id",
+            "kind",
+            "params",
+            "message",
+            "created_at",
+        ],
+        notifications,
+    )
+    ids = insert_rows(
+        EmailMessage, ["tenant_id", "to", "subject", "body", "created_at"], emails, returning=True
+    )
     if ids:
         transaction.on_commit(lambda: _queue_emails(ids))
 
@@ -536,9 +613,11 @@ def _db_now(now: datetime):
 @transaction.atomic
 def expire_due_certifications(*, now: datetime | None = None) -> int:
     """Expire every active certification past its validity or its recertification deadline, in
-    all tenants, with ONE conditional UPDATE ... RETURNING; events, notifications and outbox rows
-    are then inserted set-based per tenant. Two sweeps at once: the second's UPDATE waits for the
-    first and no longer matches those rows, so every certification gets exactly one event."""
+    all tenants, with ONE conditional UPDATE ... RETURNING; then, per tenant, one INSERT each
+    for the chained events, the outbox rows, the notifications and the e-mails (built from one
+    SELECT of plain values, no model instances). Two sweeps at once: the second's UPDATE waits
+    for the first and no longer matches those rows, so every certification gets exactly one
+    event."""
     now = now or timezone.now()
     stamp = _db_now(now)
     with connection.cursor() as cursor:
@@ -550,33 +629,61 @@ def expire_due_certifications(*, now: datetime | None = None) -> int:
         ids = [row[0] for row in cursor.fetchall()]
     if not ids:
         return 0
-    certs = list(
+    rows = (
         Certification.objects.filter(pk__in=ids)
-        .select_related("membership__user", "skill_group", "tenant")
         .order_by("tenant_id", "pk")
+        .values_list(
+            "pk",
+            "tenant_id",
+            "membership_id",
+            "valid_from",
+            "valid_until",
+            "grace_until",
+            "membership__employee_id",
+            "membership__user__email",
+            "skill_group__code",
+            "skill_group__external_id",
+            "skill_group__name",
+            "tenant__default_language",
+        )
     )
-    by_tenant: dict[int, list[Certification]] = defaultdict(list)
-    for cert in certs:
-        by_tenant[cert.tenant_id].append(cert)
+    by_tenant: dict[int, list[tuple]] = defaultdict(list)
+    for row in rows:
+        by_tenant[row[1]].append(row)
+    validity_ended = _("Validity period ended")
+    deadline_passed = _("Recertification deadline passed")
     for tenant_id, group in by_tenant.items():
-        reasons = {
-            c.pk: _("Recertification deadline passed")
-            if c.grace_until and c.grace_until <= now and not (c.valid_until <= now)
-            else _("Validity period ended")
-            for c in group
-        }
-        append_events(
-            tenant_id=tenant_id,
-            specs=[
-                EventSpec(c.pk, Status.EXPIRED, Status.ACTIVE, reason=reasons[c.pk]) for c in group
-            ],
-            at=now,
-        )
-        publish_many(
-            tenant_id=tenant_id,
-            events=[("certification.expired", event_payload(c, reasons[c.pk])) for c in group],
-        )
-        _notify_many(group[0].tenant, [(c, "expired", "") for c in group])
+        specs, events, notices = [], [], []
+        for pk, _t, member, start, until, grace, employee, email, code, ext, name, _l in group:
+            reason = validity_ended if until <= now else deadline_passed
+            specs.append(EventSpec(pk, Status.EXPIRED, Status.ACTIVE, reason=reason))
+            events.append(
+                (
+                    "certification.expired",
+                    _payload(
+                        certification_id=pk,
+                        employee_id=employee,
+                        skill_group=code,
+                        external_id=ext,
+                        status=Status.EXPIRED,
+                        valid_from=start,
+                        valid_until=until,
+                        reason=reason,
+                    ),
+                )
+            )
+            notices.append(
+                Notice(
+                    membership_id=member,
+                    certification_id=pk,
+                    email=email,
+                    kind="expired",
+                    params=_message_params(group=name, valid_until=until, grace_until=grace),
+                )
+            )
+        append_events(tenant_id=tenant_id, specs=specs, at=now)
+        publish_many(tenant_id=tenant_id, events=events)
+        _notify(tenant_id=tenant_id, language=group[0][-1], notices=notices)
     logger.info("certification.expired count=%s", len(ids))
     return len(ids)
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 
+from skillgate.bulk import insert_rows
 from skillgate.tasks import enqueue
 
 from .models import OutboxEvent
@@ -20,13 +22,18 @@ def publish(*, tenant_id: int, event_type: str, payload: dict) -> OutboxEvent:
     return event
 
 
-def publish_many(*, tenant_id: int, events: list[tuple[str, dict]]) -> list[OutboxEvent]:
-    rows = OutboxEvent.objects.bulk_create(
-        [OutboxEvent(tenant_id=tenant_id, event_type=t, payload=p) for t, p in events]
+def publish_many(*, tenant_id: int, events: list[tuple[str, dict]]) -> int:
+    """``publish`` for many events: one INSERT whatever their number (sweeps, bulk shifts)."""
+    if not events:
+        return 0
+    now = timezone.now()
+    insert_rows(
+        OutboxEvent,
+        ["tenant_id", "event_type", "payload", "created_at"],
+        [(tenant_id, event_type, payload, now) for event_type, payload in events],
     )
-    if rows:
-        transaction.on_commit(lambda: _nudge(tenant_id))
-    return rows
+    transaction.on_commit(lambda: _nudge(tenant_id))
+    return len(events)
 
 
 def _nudge(tenant_id: int) -> None:
