@@ -12,6 +12,11 @@ urlpatterns = [
         name="eligible-agents",
     ),
     path(
+        "skill-groups/<slug:code>/eligibility/",
+        api.EligibilityCheck.as_view(),
+        name="eligibility",
+    ),
+    path(
         "agents/<str:employee_id>/certifications/",
         api.AgentCertifications.as_view(),
         name="agent-certifications",

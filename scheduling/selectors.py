@@ -4,10 +4,11 @@ the event feed."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -107,6 +108,107 @@ def certification_reason(certs: Sequence[Any], start: datetime, end: datetime) -
         if latest.status == Certification.Status.REVOKED:
             return "revoked"
     return "not_certified"
+
+
+class CertFacts(NamedTuple):
+    """The columns of a certification that ``certification_reason`` reads."""
+
+    pk: int
+    status: str
+    valid_from: datetime | None
+    valid_until: datetime | None
+    created_at: datetime
+
+
+class AgentEligibility(NamedTuple):
+    """The answer for one employee id: ``reason`` is None when the agent is eligible, and then
+    ``certification_id``/``valid_until`` name the covering certification."""
+
+    employee_id: str
+    reason: str | None
+    certification_id: int | None = None
+    valid_until: datetime | None = None
+
+
+EMPLOYEE_ID_MAX_LENGTH = 40  # Membership.employee_id
+
+# The active skill group ``code`` of the tenant, each asked agent (active membership of the same
+# tenant) and that agent's certifications of the group, every state: LEFT JOINs, so the group
+# comes back without agents and an agent without certifications. Plain SQL on purpose: this runs
+# before every shift placement, and building the same query with the ORM (FilteredRelation,
+# values_list) cost three times what executing it does (docs/decisions.md).
+_ELIGIBILITY_SQL = """
+SELECT g.id, m.employee_id, c.id, c.status, c.valid_from, c.valid_until, c.created_at
+  FROM certification_skillgroup g
+  LEFT JOIN tenants_membership m
+    ON m.tenant_id = g.tenant_id AND m.active AND m.employee_id IN ({agents})
+  LEFT JOIN certification_certification c
+    ON c.tenant_id = g.tenant_id AND c.skill_group_id = g.id AND c.membership_id = m.id
+ WHERE g.tenant_id = %s AND g.code = %s AND g.active
+"""
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # PostgreSQL answers aware datetimes; SQLite naive ones in UTC.
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def agents_eligibility(
+    *,
+    tenant: Tenant,
+    code: str,
+    employee_ids: Sequence[str],
+    start: datetime,
+    end: datetime,
+) -> list[AgentEligibility] | None:
+    """May each of ``employee_ids`` be scheduled on skill group ``code`` over [start, end]? The
+    check POST /assignments/ makes before writing a shift (``certification_reason``), on the
+    agent's certifications as they are now, so a past window counts only still-active ones.
+    Unknown or inactive agents, and other tenants' ids, answer ``unknown_agent``. None when the
+    tenant has no active skill group ``code`` (what POST /assignments/ calls
+    ``unknown_skill_group``).
+
+    One query whatever the number of agents, plain columns, no model instances."""
+    wanted = [e for e in employee_ids if len(e) <= EMPLOYEE_ID_MAX_LENGTH and "\x00" not in e]
+    agents = ", ".join(["%s"] * len(wanted)) if wanted else "NULL"
+    with connection.cursor() as cursor:
+        cursor.execute(_ELIGIBILITY_SQL.format(agents=agents), [*wanted, tenant.pk, code])
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    certs: dict[str, list[CertFacts]] = {}
+    for _group, employee_id, pk, status, valid_from, valid_until, created_at in rows:
+        if employee_id is None:
+            continue
+        found = certs.setdefault(employee_id, [])
+        if pk is not None:
+            found.append(
+                CertFacts(pk, status, _aware(valid_from), _aware(valid_until), _aware(created_at))
+            )
+    answer = []
+    for employee_id in employee_ids:
+        found = certs.get(employee_id)
+        if found is None:
+            answer.append(AgentEligibility(employee_id, "unknown_agent"))
+            continue
+        reason = certification_reason(found, start, end)
+        if reason is not None:
+            answer.append(AgentEligibility(employee_id, reason))
+            continue
+        cover = max(
+            (
+                c
+                for c in found
+                if c.status == Certification.Status.ACTIVE
+                and c.valid_from <= start
+                and c.valid_until >= end
+            ),
+            key=lambda c: (c.valid_until, c.pk),
+        )
+        answer.append(AgentEligibility(employee_id, None, cover.pk, cover.valid_until))
+    return answer
 
 
 def skill_groups_with_headcount(*, tenant: Tenant) -> QuerySet[SkillGroup]:

@@ -141,3 +141,40 @@ class BulkResultSerializer(serializers.Serializer):
 
 class CancelSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
+
+
+ELIGIBILITY_REASONS = (
+    "not_certified",
+    "pending_approval",
+    "expires_before_shift_end",
+    "revoked",
+    "unknown_agent",
+)
+
+
+class AgentEligibilitySerializer(serializers.Serializer):
+    """Documentation of one agent's answer (the API builds it as a plain dict)."""
+
+    employee_id = serializers.CharField()
+    eligible = serializers.BooleanField()
+    reason = serializers.ChoiceField(
+        choices=ELIGIBILITY_REASONS,
+        allow_null=True,
+        help_text="Why not: the code POST /assignments/ would refuse with; null if eligible.",
+    )
+    message = serializers.CharField(allow_null=True, help_text="The reason in words.")
+    certification_id = serializers.IntegerField(
+        allow_null=True, help_text="The covering certification; null if not eligible."
+    )
+    valid_until = serializers.DateTimeField(
+        allow_null=True, help_text="End of the covering certification; null if not eligible."
+    )
+
+
+class EligibilityCheckSerializer(serializers.Serializer):
+    skill_group = serializers.CharField()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    results = AgentEligibilitySerializer(
+        many=True, help_text="One per distinct employee id, in the order asked."
+    )

@@ -39,6 +39,12 @@ CASES = [
         api=True,
     ),
     Case(
+        "scheduling-api:eligibility",
+        make=_group,
+        kwargs=lambda g: {"code": g.code},
+        api=True,
+    ),
+    Case(
         "scheduling-api:agent-certifications",
         make=lambda w: w.agent,
         kwargs=lambda m: {"employee_id": m.employee_id},
