@@ -11,13 +11,16 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from skillgate.errors import DomainError
 from tenants.mixins import LEAD_ROLES, get_for_tenant_or_404, tenant_view
-from tenants.models import Role, Team
 
 from . import selectors, services
 from .chain import request_id_from
@@ -227,11 +230,10 @@ def reinstate(request, pk):
 
 def _matrix(request):
     tenant, me = request.tenant, request.membership
-    teams = Team.objects.for_tenant(tenant)
-    if me.role == Role.TEAM_LEAD:
-        teams = teams.filter(pk__in=services.led_team_ids(me))
-    groups = SkillGroup.objects.for_tenant(tenant).filter(active=True)
-    form = MatrixFilterForm(request.GET or None, teams=teams, groups=groups)
+    scope = selectors.matrix_scope(tenant, me)
+    form = MatrixFilterForm(
+        request.GET or None, teams=scope.teams, groups=scope.catalog.skill_groups
+    )
     filters = form.cleaned_data if form.is_valid() else {}
     matrix = selectors.skills_matrix(
         tenant,
@@ -240,17 +242,60 @@ def _matrix(request):
         group_id=filters.get("group"),
         state=filters.get("state") or None,
         search=filters.get("q") or "",
+        scope=scope,
     )
     return form, matrix
+
+
+def _matrix_cells(cells, rendered: dict) -> str:
+    """A row's cells as HTML. A page holds 1,500 cells of a few distinct values, so each
+    distinct cell is rendered once (in Python: a template tag per cell costs more than the
+    rest of the page)."""
+    out = []
+    for cell in cells:
+        # Only an expiring cell shows its date; an active one looks the same whatever its date.
+        key = cell if cell.state == "expiring" else (cell.state, cell.percent)
+        html = rendered.get(key)
+        if html is None:
+            html = rendered[key] = _matrix_cell(cell)
+        out.append(html)
+    return mark_safe("".join(out))  # every part is a literal or built by format_html
+
+
+def _matrix_cell(cell) -> str:
+    if cell.state == "progress":
+        return format_html(
+            '<td><div class="progress" title="{0}%"><span style="width: {0}%"></span></div>'
+            "<small>{0}%</small></td>",
+            cell.percent,
+        )
+    if cell.state == "none":
+        return '<td><span class="muted">—</span></td>'
+    if cell.state == "expiring":
+        until = date_format(template_localtime(cell.valid_until), "DATE_FORMAT")
+        return format_html(
+            '<td><span class="badge expiring" title="{}">{}</span></td>',
+            until,
+            STATE_LABELS["expiring"],
+        )
+    return format_html(
+        '<td><span class="badge {}">{}</span></td>', cell.state, STATE_LABELS[cell.state]
+    )
 
 
 @tenant_view(roles=LEAD_ROLES)
 def matrix(request):
     form, data = _matrix(request)
+    rendered: dict = {}
     return render(
         request,
         "certification/matrix.html",
-        {"form": form, "matrix": data, "labels": STATE_LABELS, "query": request.GET.urlencode()},
+        {
+            "form": form,
+            "matrix": data,
+            "rows": [(row, _matrix_cells(row.cells, rendered)) for row in data.rows],
+            "query": request.GET.urlencode(),
+        },
     )
 
 
@@ -262,10 +307,10 @@ def matrix_csv(request):
     response.write("\ufeff")  # Excel opens UTF-8 (Chinese names) correctly with a BOM
     writer = csv.writer(response)
     writer.writerow([_("Employee id"), _("Agent"), _("Team")] + [g.code for g in data.groups])
-    for member, cells in data.rows:
+    for row in data.rows:
         writer.writerow(
-            [member.employee_id, str(member.user), member.team.name if member.team else ""]
-            + [f"{c.state} {c.percent}%" if c.state == "progress" else c.state for c in cells]
+            [row.employee_id, row.name, row.team_name]
+            + [f"{c.state} {c.percent}%" if c.state == "progress" else c.state for c in row.cells]
         )
     return response
 
