@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
@@ -22,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from certification.models import Certification, SkillGroup
+from skillgate.bulk import insert_rows
 from skillgate.errors import Conflict, DomainError, InvalidInput, NotFound, Unprocessable
 from skillgate.tasks import enqueue
 from tenants.models import Membership, OutboxEvent, Tenant, User
@@ -35,6 +37,7 @@ from .models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from .selectors import CertFacts
 from .selectors import certification_reason as _certification_reason
 
 logger = logging.getLogger(__name__)
@@ -95,9 +98,23 @@ class Refusal:
         return {"index": self.index, "code": self.code, "message": self.message}
 
 
+class Scheduled(NamedTuple):
+    """A shift written by ``create_assignments`` (plain values: no model instance per row)."""
+
+    pk: int
+    employee_id: str
+    skill_group: str
+    certification_id: int
+    starts_at: datetime
+    ends_at: datetime
+    external_ref: str
+    source: str
+    status: str = ShiftAssignment.Status.SCHEDULED
+
+
 @dataclass
 class BulkResult:
-    created: list[ShiftAssignment] = field(default_factory=list)
+    created: list[Scheduled] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
 
 
@@ -110,7 +127,9 @@ def refusal(index: int, code: str, detail: str = "") -> Refusal:
     return Refusal(index=index, code=code, message=f"{message} {detail}".strip())
 
 
-def assignment_payload(assignment: ShiftAssignment, employee_id: str, code: str) -> dict:
+def assignment_payload(
+    assignment: ShiftAssignment | Scheduled, employee_id: str, code: str
+) -> dict:
     return {
         "assignment_id": assignment.pk,
         "employee_id": employee_id,
@@ -138,7 +157,8 @@ def create_assignments(
 
     A constant number of queries whatever the number of items: agents, skill groups,
     certifications and existing shifts are fetched once as sets, rows are written with one
-    bulk insert, and one ``assignment.created`` outbox event per shift with one more.
+    insert, and one ``assignment.created`` outbox event per shift with one more; the result
+    holds plain values (``Scheduled``), not model instances.
     The database guard refuses anything that slipped through (a concurrent revocation): that
     surfaces as ``Conflict(code="not_certified")`` and nothing is written."""
     if len(items) > MAX_ITEMS:
@@ -160,26 +180,39 @@ def create_assignments(
         else:
             candidates.append((index, item))
 
-    members = {
-        m.employee_id: m
-        for m in Membership.objects.for_tenant(tenant).filter(
-            employee_id__in={item.employee_id for _i, item in candidates}, active=True
-        )
-    }
-    groups = {
-        g.code: g
-        for g in SkillGroup.objects.for_tenant(tenant).filter(
-            code__in={item.skill_group for _i, item in candidates}, active=True
-        )
-    }
-    member_ids = {m.pk for m in members.values()}
-    certs: dict[tuple[int, int], list[Certification]] = defaultdict(list)
+    # Plain values, not model instances: a 10,000-item request would otherwise spend most of
+    # its time constructing and preparing objects.
+    members: dict[str, int] = dict(
+        Membership.objects.for_tenant(tenant)
+        .filter(employee_id__in={item.employee_id for _i, item in candidates}, active=True)
+        .values_list("employee_id", "pk")
+    )
+    groups: dict[str, int] = dict(
+        SkillGroup.objects.for_tenant(tenant)
+        .filter(code__in={item.skill_group for _i, item in candidates}, active=True)
+        .values_list("code", "pk")
+    )
+    member_ids = set(members.values())
+    certs: dict[tuple[int, int], list[CertFacts]] = defaultdict(list)
     busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
     if candidates and member_ids and groups:
-        for cert in Certification.objects.for_tenant(tenant).filter(
-            membership_id__in=member_ids, skill_group_id__in={g.pk for g in groups.values()}
+        # In id order, so the covering certification chosen here is the one the database
+        # guard links (the lowest id that covers the window).
+        for m_id, g_id, *facts in (
+            Certification.objects.for_tenant(tenant)
+            .filter(membership_id__in=member_ids, skill_group_id__in=set(groups.values()))
+            .order_by("pk")
+            .values_list(
+                "membership_id",
+                "skill_group_id",
+                "pk",
+                "status",
+                "valid_from",
+                "valid_until",
+                "created_at",
+            )
         ):
-            certs[(cert.membership_id, cert.skill_group_id)].append(cert)
+            certs[(m_id, g_id)].append(CertFacts(*facts))
         lo = min(item.starts_at for _i, item in candidates)
         hi = max(item.ends_at for _i, item in candidates)
         for m_id, s, e in (
@@ -196,8 +229,7 @@ def create_assignments(
         for intervals in busy.values():
             intervals.sort()
 
-    rows: list[ShiftAssignment] = []
-    names: list[tuple[str, str]] = []
+    rows: list[tuple] = []
     for index, item in candidates:
         member = members.get(item.employee_id)
         group = groups.get(item.skill_group)
@@ -207,15 +239,15 @@ def create_assignments(
         if group is None:
             refused.append(refusal(index, "unknown_skill_group"))
             continue
-        pair_certs = certs.get((member.pk, group.pk), [])
+        pair_certs = certs.get((member, group), [])
         reason = _certification_reason(pair_certs, item.starts_at, item.ends_at)
         if reason:
             refused.append(refusal(index, reason))
             continue
-        if _overlaps(busy[member.pk], item.starts_at, item.ends_at):
+        if _overlaps(busy[member], item.starts_at, item.ends_at):
             refused.append(refusal(index, "overlapping_assignment"))
             continue
-        bisect.insort(busy[member.pk], (item.starts_at, item.ends_at))
+        bisect.insort(busy[member], (item.starts_at, item.ends_at))
         cover = next(
             c
             for c in pair_certs
@@ -223,19 +255,7 @@ def create_assignments(
             and c.valid_from <= item.starts_at
             and c.valid_until >= item.ends_at
         )
-        rows.append(
-            ShiftAssignment(
-                tenant=tenant,
-                membership=member,
-                skill_group=group,
-                certification=cover,
-                starts_at=item.starts_at,
-                ends_at=item.ends_at,
-                source=source,
-                external_ref=item.external_ref,
-            )
-        )
-        names.append((member.employee_id, group.code))
+        rows.append((index, item, member, group, cover.pk))
 
     refused.sort(key=lambda r: r.index)
     if refused and not partial:
@@ -244,26 +264,69 @@ def create_assignments(
             % {"count": len(refused), "total": len(items)},
             details={"refused": [r.as_dict() for r in refused]},
         )
-    if rows:
-        try:
-            with transaction.atomic():
-                created = ShiftAssignment.objects.bulk_create(rows)
-        except DatabaseError as exc:
-            if dbguard.is_guard_error(exc):
-                raise Conflict(
-                    _("A certification changed while the shifts were being written; try again."),
-                    code="not_certified",
-                ) from exc
-            raise
-        publish_many(
-            tenant_id=tenant.pk,
-            events=[
-                ("assignment.created", assignment_payload(a, emp, code))
-                for a, (emp, code) in zip(created, names, strict=True)
+    if not rows:
+        return BulkResult(created=[], refused=refused)
+    now = timezone.now()
+    # No savepoint of its own: a guard error leaves through this function's atomic block,
+    # which rolls the whole batch back.
+    try:
+        ids = insert_rows(
+            ShiftAssignment,
+            [
+                "tenant_id",
+                "membership_id",
+                "skill_group_id",
+                "certification_id",
+                "starts_at",
+                "ends_at",
+                "source",
+                "external_ref",
+                "created_at",
             ],
+            [
+                (
+                    tenant.pk,
+                    m,
+                    g,
+                    c,
+                    item.starts_at,
+                    item.ends_at,
+                    source,
+                    item.external_ref,
+                    now,
+                )
+                for _index, item, m, g, c in rows
+            ],
+            returning=True,
         )
-    else:
-        created = []
+    except DatabaseError as exc:
+        if dbguard.is_guard_error(exc):
+            raise Conflict(
+                _("A certification changed while the shifts were being written; try again."),
+                code="not_certified",
+            ) from exc
+        raise
+    # Ids come from one sequence in insertion order, so sorted ids pair with the rows.
+    created = [
+        Scheduled(
+            pk=pk,
+            employee_id=item.employee_id,
+            skill_group=item.skill_group,
+            certification_id=cert_id,
+            starts_at=item.starts_at,
+            ends_at=item.ends_at,
+            external_ref=item.external_ref,
+            source=source,
+        )
+        for pk, (_index, item, _m, _g, cert_id) in zip(ids, rows, strict=True)
+    ]
+    publish_many(
+        tenant_id=tenant.pk,
+        events=[
+            ("assignment.created", assignment_payload(s, s.employee_id, s.skill_group))
+            for s in created
+        ],
+    )
     return BulkResult(created=created, refused=refused)
 
 

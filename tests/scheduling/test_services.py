@@ -237,11 +237,13 @@ def _bulk(members, days):
     return [req(m, start=start + d * DAY) for m in members for d in range(days)]
 
 
-def test_bulk_assignment_query_count_is_constant_within_one_insert_batch(
+def test_bulk_assignment_query_count_does_not_grow_with_the_items(
     world, group, django_assert_num_queries
 ):
+    # Savepoint, agents, skill groups, certifications, existing shifts, one INSERT of the
+    # shifts, one of their outbox events, release.
     members = _agents(world, group, 10)
-    with django_assert_num_queries(10) as small:
+    with django_assert_num_queries(8) as small:
         create(world, _bulk(members[:2], 2))
     ShiftAssignment.objects.all().delete()
     with django_assert_num_queries(len(small.captured_queries)):
@@ -253,7 +255,7 @@ def test_ten_thousand_assignments_take_as_many_queries_as_ten(
     world, group, django_assert_num_queries
 ):
     members = _agents(world, group, 100)
-    with django_assert_num_queries(10) as small:
+    with django_assert_num_queries(8) as small:
         result = create(world, _bulk(members[:5], 2))
     assert len(result.created) == 10
     ShiftAssignment.objects.all().delete()
