@@ -327,11 +327,21 @@ def _lock(attempt_id: int) -> Attempt:
 
 
 def _write_answer(attempt: Attempt, question_id: int, response: dict, now: datetime) -> None:
-    AttemptAnswer.objects.update_or_create(
-        tenant_id=attempt.tenant_id,
-        attempt=attempt,
-        question_id=question_id,
-        defaults={"response": response, "saved_at": now},
+    # One INSERT ... ON CONFLICT DO UPDATE: autosave is the hottest write of an exam hall, and
+    # update_or_create would spend a savepoint, a locking SELECT and a second statement on it.
+    AttemptAnswer.objects.bulk_create(
+        [
+            AttemptAnswer(
+                tenant_id=attempt.tenant_id,
+                attempt=attempt,
+                question_id=question_id,
+                response=response,
+                saved_at=now,
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["attempt", "question_id"],
+        update_fields=["response", "saved_at"],
     )
 
 

@@ -85,3 +85,25 @@ def test_starting_an_attempt_is_a_fixed_handful_of_queries(world, django_assert_
     with django_assert_num_queries(10):
         attempt = start_attempt(quiz=quiz, membership=world.agent)
     assert Attempt.objects.get().pk == attempt.pk
+
+
+def test_autosave_is_one_lock_one_upsert_and_one_revision_bump(world, django_assert_num_queries):
+    from training.attempts import save_answer
+    from training.models import AttemptAnswer
+
+    quiz = make_quiz(world.tenant, n_questions=2)
+    attempt = start_attempt(quiz=quiz, membership=world.agent)
+    item = attempt.dealt[0]
+    first, second = (item["choices"][0]["id"], item["choices"][1]["id"])
+    # savepoint, SELECT ... FOR UPDATE, INSERT ... ON CONFLICT DO UPDATE, UPDATE, release
+    for choice in (first, second):  # the first save inserts, the second overwrites
+        with django_assert_num_queries(5):
+            saved = save_answer(
+                attempt=attempt,
+                membership=world.agent,
+                question_id=item["id"],
+                response={"choice": choice},
+            )
+    answer = AttemptAnswer.objects.get(attempt=attempt, question_id=item["id"])
+    assert str(answer.response["choice"]) == str(second)
+    assert saved.revision == attempt.revision + 2
