@@ -41,6 +41,12 @@ def parse_args(argv=None):
     p.add_argument("--exam-seconds", type=float, default=60, help="exam-hall duration")
     p.add_argument("--exam-kinds", default="sync", help="gunicorn worker classes for the exam hall")
     p.add_argument(
+        "--exam-workers",
+        type=int,
+        default=2,
+        help="gunicorn workers for the exam hall (gunicorn's own advice is 2 x cores + 1)",
+    )
+    p.add_argument(
         "--exam-bound", type=float, default=480, help="stop the exam hall after this many seconds"
     )
     p.add_argument("--out", type=Path, default=RESULTS, help="results directory")
@@ -167,13 +173,17 @@ def _run(run: Run, env: dict[str, str], args, only) -> None:
         from . import exam
 
         for kind in [k.strip() for k in args.exam_kinds.split(",") if k.strip()]:
-            log(f"exam hall ({kind}): {args.trainees} trainees for about {args.exam_seconds:.0f} s")
+            log(
+                f"exam hall ({kind} x{args.exam_workers}): {args.trainees} trainees for about "
+                f"{args.exam_seconds:.0f} s"
+            )
             for r in b._guard(
                 lambda kind=kind: exam.bench_exam_hall(
                     ctx,
                     trainees=args.trainees,
                     seconds=args.exam_seconds,
                     kind=kind,
+                    workers=args.exam_workers,
                     bound=args.exam_bound,
                 ),
                 f"exam_{kind}",

@@ -24,6 +24,7 @@ from .harness import (
     PYTHON,
     ROOT,
     Server,
+    collectstatic,
     have_wrk,
     http,
     percentile,
@@ -635,6 +636,7 @@ def bench_matrix(ctx: Context) -> list[Result]:
     session = client.session
     session["tenant_id"] = ctx.tenant_id
     session.save()
+    collectstatic(ctx.env)  # DEBUG is off: the page needs the static manifest, even run alone
     _only_groups_active(ctx.tenant_id, MATRIX_GROUPS)
     try:
         first = client.get(path)
