@@ -142,7 +142,12 @@ class Certification(TenantScopedModel):
                 fields=["tenant", "skill_group", "status", "valid_until"],
                 name="cert_group_status_until",
             ),
-            models.Index(fields=["tenant", "membership", "status"], name="cert_agent_status"),
+            # An agent's certifications (by status), and one agent's in one skill group: the
+            # scheduler's eligibility check, bulk assignment and the database guard's lookup.
+            models.Index(
+                fields=["tenant", "membership", "skill_group", "status"],
+                name="cert_agent_group_status",
+            ),
             models.Index(
                 fields=["tenant", "valid_until"],
                 condition=Q(status="active"),
