@@ -184,6 +184,23 @@ def test_single_assignment_is_created(world, group, api):
     assert ShiftAssignment.objects.get().source == "api"
 
 
+def test_created_shifts_answer_exactly_as_the_assignment_serializer_renders_them(world, group, api):
+    """The bulk answer is built without the serializer (10,000 rows); it must not differ."""
+    from datetime import timedelta
+    from datetime import timezone as tz
+
+    from scheduling.serializers import AssignmentSerializer
+
+    make_certification(world.agent, group)
+    start = tomorrow_9().astimezone(tz(timedelta(hours=8)))  # a scheduler in UTC+8
+    response = post(api, [item(world.agent, start=start, external_ref="WFM-8")])
+    assert response.status_code == 201, response.json()
+    (created,) = response.json()["created"]
+    stored = ShiftAssignment.objects.select_related("membership", "skill_group").get()
+    assert created == json.loads(json.dumps(AssignmentSerializer(stored).data))
+    assert created["starts_at"].endswith("Z")
+
+
 def _mixed(world, group):
     start = tomorrow_9()
     pending = MembershipFactory(tenant=world.tenant)
