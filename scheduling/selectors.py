@@ -45,15 +45,23 @@ def covering_certifications(
 
 
 def eligible_agents(
-    *, tenant: Tenant, skill_group: SkillGroup, start: datetime, end: datetime
+    *,
+    tenant: Tenant,
+    skill_group: SkillGroup,
+    start: datetime,
+    end: datetime,
+    members: QuerySet[Membership] | None = None,
 ) -> list[Certification]:
     """One certification per eligible agent (the one reaching furthest), ordered by employee id,
-    with the agent loaded: two queries whatever the number of agents."""
+    with the agent loaded: one query whatever the number of agents. ``members`` narrows it to
+    the agents a viewer may schedule (a lead's teams)."""
     certs = (
         covering_certifications(tenant=tenant, skill_group=skill_group, start=start, end=end)
         .select_related("membership__user", "membership__team")
         .order_by("membership__employee_id", "-valid_until", "pk")
     )
+    if members is not None:
+        certs = certs.filter(membership__in=members)
     best: dict[int, Certification] = {}
     for cert in certs:
         best.setdefault(cert.membership_id, cert)
@@ -242,15 +250,23 @@ def agent_certifications(*, tenant: Tenant, membership: Membership) -> QuerySet[
 
 
 def week_roster(
-    *, tenant: Tenant, skill_group: SkillGroup, start: datetime, days: int = 7
+    *,
+    tenant: Tenant,
+    skill_group: SkillGroup,
+    start: datetime,
+    days: int = 7,
+    members: QuerySet[Membership] | None = None,
 ) -> QuerySet[ShiftAssignment]:
+    """Shifts of ``skill_group`` overlapping ``days`` from ``start`` (of ``members`` only, if
+    given), with their agents."""
     end = start + timedelta(days=days)
-    return (
+    qs = (
         ShiftAssignment.objects.for_tenant(tenant)
         .filter(skill_group=skill_group, starts_at__lt=end, ends_at__gt=start)
         .select_related("membership__user")
         .order_by("starts_at", "pk")
     )
+    return qs if members is None else qs.filter(membership__in=members)
 
 
 def feed_horizon() -> datetime:

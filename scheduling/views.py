@@ -1,5 +1,6 @@
 """Roster pages for team leads: a week per skill group, adding only eligible agents, cancelling
-with a reason, and the eligibility export as CSV."""
+with a reason, and the eligibility export as CSV. A lead sees and schedules the agents of the
+teams they lead; tenant admins and trainers see everybody."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from certification.models import SkillGroup
+from certification.selectors import sees_all_teams, visible_members
 from skillgate.errors import DomainError
 from tenants.mixins import LEAD_ROLES, get_for_tenant_or_404, tenant_view
 
@@ -41,6 +43,14 @@ def _monday(raw: str | None, tz) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def _scheduled_by(request):
+    """The agents this viewer may roster: a lead's own teams, everybody for admins and trainers
+    (None: no filter at all)."""
+    if sees_all_teams(request.membership):
+        return None
+    return visible_members(request.tenant, request.membership)
+
+
 def _group(request, code: str | None) -> SkillGroup | None:
     groups = SkillGroup.objects.for_tenant(request.tenant).filter(active=True).order_by("code")
     if code:
@@ -64,7 +74,12 @@ def roster(request):
     }
     if group is None:
         return render(request, "scheduling/roster.html", context)
-    shifts = list(selectors.week_roster(tenant=request.tenant, skill_group=group, start=week_start))
+    members = _scheduled_by(request)
+    shifts = list(
+        selectors.week_roster(
+            tenant=request.tenant, skill_group=group, start=week_start, members=members
+        )
+    )
     days = []
     for offset in range(7):
         day = monday + timedelta(days=offset)
@@ -80,7 +95,7 @@ def roster(request):
     if window_form.is_bound and window_form.is_valid():
         start, end = window_form.window(tz)
         eligible = selectors.eligible_agents(
-            tenant=request.tenant, skill_group=group, start=start, end=end
+            tenant=request.tenant, skill_group=group, start=start, end=end, members=members
         )
         add_form = AddShiftForm(initial=window_form.cleaned_data, agents=eligible)
     elif not window_form.is_bound:
@@ -113,7 +128,11 @@ def add_shift(request):
         return redirect(_back(group))
     start, end = window.window(tz)
     eligible = selectors.eligible_agents(
-        tenant=request.tenant, skill_group=group, start=start, end=end
+        tenant=request.tenant,
+        skill_group=group,
+        start=start,
+        end=end,
+        members=_scheduled_by(request),
     )
     form = AddShiftForm(request.POST, agents=eligible)
     if not form.is_valid():
@@ -139,9 +158,12 @@ def add_shift(request):
 @require_POST
 @tenant_view(roles=LEAD_ROLES)
 def cancel(request, pk: int):
-    assignment = get_for_tenant_or_404(
-        ShiftAssignment.objects.select_related("skill_group"), request.tenant, pk=pk
-    )
+    shifts = ShiftAssignment.objects.select_related("skill_group")
+    members = _scheduled_by(request)
+    if members is not None:
+        # Another team's shift answers like a missing one.
+        shifts = shifts.filter(membership__in=members)
+    assignment = get_for_tenant_or_404(shifts, request.tenant, pk=pk)
     form = CancelForm(request.POST)
     back = _back(assignment.skill_group, assignment.starts_at.astimezone(_tz(request)).date())
     if not form.is_valid():
@@ -174,7 +196,11 @@ def eligibility_csv(request):
         except DomainError as exc:
             return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
     certs = selectors.eligible_agents(
-        tenant=request.tenant, skill_group=group, start=start, end=end
+        tenant=request.tenant,
+        skill_group=group,
+        start=start,
+        end=end,
+        members=_scheduled_by(request),
     )
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (

@@ -161,3 +161,45 @@ def test_cascade_reason_is_shown_translated(world, group, client_for):
         "/scheduling/roster/", {"group": "telecom", "week": week}, HTTP_ACCEPT_LANGUAGE="zh-hans"
     )
     assert "认证已被撤销" in page.content.decode()
+
+
+def test_a_lead_rosters_only_the_teams_they_lead(world, group, client_for):
+    """Another team's agent is neither offered, nor addable, nor listed, nor cancellable by
+    this lead; the tenant admin sees both."""
+    from tests.factories import MembershipFactory, TeamFactory
+
+    elsewhere = MembershipFactory(tenant=world.tenant, team=TeamFactory(tenant=world.tenant))
+    make_certification(world.agent, group)
+    make_certification(elsewhere, group)
+    theirs = shift(elsewhere, group, start=tomorrow_9())
+    day, _tz = _tomorrow_local(world)
+    window = {"group": "telecom", "day": day.isoformat(), "start": "18:00", "end": "20:00"}
+    lead, admin = client_for(world.lead), client_for(world.admin)
+
+    def offered(client):
+        page = client.get("/scheduling/roster/", window)
+        return [value for value, _label in page.context["add_form"].fields["agent"].choices]
+
+    assert offered(lead) == [world.agent.employee_id]
+    assert sorted(offered(admin)) == sorted([world.agent.employee_id, elsewhere.employee_id])
+    week = lead.get("/scheduling/roster/", {"group": "telecom", "week": day.isoformat()})
+    assert f'id="shift-{theirs.pk}"' not in week.content.decode()
+    assert (
+        f'id="shift-{theirs.pk}"'
+        in admin.get(
+            "/scheduling/roster/", {"group": "telecom", "week": day.isoformat()}
+        ).content.decode()
+    )
+
+    lead.post("/scheduling/roster/add/", {**window, "agent": elsewhere.employee_id})
+    assert not ShiftAssignment.objects.filter(membership=elsewhere, starts_at__hour=18).exists()
+    response = lead.post(f"/scheduling/assignments/{theirs.pk}/cancel/", {"reason": "Mine now"})
+    assert response.status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.status == "scheduled"
+    start = tomorrow_9()
+    csv_rows = lead.get(
+        "/scheduling/roster/eligibility.csv",
+        {"group": "telecom", "start": start.isoformat(), "end": (start + HOUR).isoformat()},
+    ).content.decode()
+    assert elsewhere.employee_id not in csv_rows and world.agent.employee_id in csv_rows
