@@ -11,6 +11,11 @@ Rules that hold whatever the interleaving of requests:
   because the attempt is closed. Nothing accepted is lost.
 - Time is judged on the server when a request arrives: answers are accepted up to
   ``deadline + ATTEMPT_GRACE_SECONDS`` inclusive, refused after.
+
+Every function that judges or stamps time takes an optional ``now`` (default: the current time)
+and uses that one instant throughout: deadlines, cool-downs, ``saved_at``, ``finished_at`` and the
+enrollment completion of a passed quiz. Requests leave it out; sweeps and tests pass it to fix
+the clock, demo data to build a consistent past.
 """
 
 from __future__ import annotations
@@ -262,17 +267,22 @@ def attempts_status(*, quiz: Quiz, membership: Membership, now: datetime | None 
 
 
 def start_attempt(
-    *, quiz: Quiz, membership: Membership, rng: random.Random | None = None
+    *,
+    quiz: Quiz,
+    membership: Membership,
+    rng: random.Random | None = None,
+    now: datetime | None = None,
 ) -> Attempt:
     """Start (or resume) the agent's sitting of ``quiz``.
 
     Returns the open attempt if there is one (another tab or device resumes it). Otherwise checks
     the attempt limit and cool-down, deals the questions outside any transaction and inserts the
     attempt in one short transaction. Concurrent starts: the database constraint
-    ``attempt_one_in_progress`` lets one insert win; the others return the winner's attempt."""
+    ``attempt_one_in_progress`` lets one insert win; the others return the winner's attempt.
+    ``now`` backdates the start: limit, cool-down and deadline are judged from it."""
     if quiz.tenant_id != membership.tenant_id:
         raise NotFound(_("Not found."))
-    now = timezone.now()
+    now = now or timezone.now()
     status = attempts_status(quiz=quiz, membership=membership, now=now)
     open_attempt = status["open"]
     if open_attempt is not None:
@@ -352,8 +362,10 @@ def save_answer(
     question_id,
     response: dict,
     expected_revision: int | None = None,
+    now: datetime | None = None,
 ) -> Attempt:
-    """Autosave one answer; returns the attempt with its new ``revision``.
+    """Autosave one answer (saved at ``now``, judged against the deadline at ``now``); returns the
+    attempt with its new ``revision``.
 
     Refused (nothing written): another agent's attempt (NotFound), a question not dealt or a
     choice not of the question (InvalidInput), a closed attempt (Conflict ``attempt_closed``) or
@@ -361,7 +373,7 @@ def save_answer(
     _own_or_404(attempt, membership)
     item = dealt_item(attempt, question_id)
     cleaned = clean_response(item, response)
-    now = timezone.now()
+    now = now or timezone.now()
     with transaction.atomic():
         locked = _lock(attempt.pk)
         _check_open(locked, now)
@@ -403,8 +415,10 @@ def submit_attempt(
     membership: Membership,
     answers: dict | None = None,
     expected_revision: int | None = None,
+    now: datetime | None = None,
 ) -> Attempt:
-    """Hand in an attempt, optionally with the page's answers, and grade it.
+    """Hand in an attempt, optionally with the page's answers, and grade it (finished at ``now``,
+    judged against the deadline at ``now``).
 
     Idempotent: a second submit (double click, another tab) returns the already graded attempt.
     Stale pages: when ``expected_revision`` is given and answers were saved elsewhere since the
@@ -416,7 +430,7 @@ def submit_attempt(
     for question_id, response in (answers or {}).items():
         item = dealt_item(attempt, question_id)
         cleaned[item["id"]] = clean_response(item, response)
-    now = timezone.now()
+    now = now or timezone.now()
     with transaction.atomic():
         locked = _lock(attempt.pk)
         if locked.state != Attempt.State.IN_PROGRESS:

@@ -164,8 +164,11 @@ def _curriculum_complete(*, tenant_id: int, membership_id: int, curriculum_id: i
     )
 
 
-def _refresh_completion(*, tenant_id: int, membership_id: int, curriculum_id: int) -> bool:
-    """Mark the agent's enrollment complete when the curriculum is; True if it just became so."""
+def _refresh_completion(
+    *, tenant_id: int, membership_id: int, curriculum_id: int, now: datetime
+) -> bool:
+    """Mark the agent's enrollment complete (at ``now``) when the curriculum is; True if it just
+    became so."""
     if not _curriculum_complete(
         tenant_id=tenant_id, membership_id=membership_id, curriculum_id=curriculum_id
     ):
@@ -173,38 +176,53 @@ def _refresh_completion(*, tenant_id: int, membership_id: int, curriculum_id: in
     return bool(
         Enrollment.objects.for_tenant(tenant_id)
         .filter(membership_id=membership_id, curriculum_id=curriculum_id, completed_at=None)
-        .update(completed_at=timezone.now())
+        .update(completed_at=now)
     )
 
 
 def after_quiz_passed(*, attempt: Attempt) -> None:
-    """Called inside the grading transaction of a passed attempt: completes the enrollment if the
-    curriculum is now complete, and asks certification to evaluate the agent after commit."""
+    """Called inside the grading transaction of a passed attempt: completes the enrollment (when
+    the attempt finished) if the curriculum is now complete, and asks certification to evaluate
+    the agent after commit."""
     curriculum_id = Quiz.objects.values_list("curriculum_id", flat=True).get(pk=attempt.quiz_id)
     _refresh_completion(
         tenant_id=attempt.tenant_id,
         membership_id=attempt.membership_id,
         curriculum_id=curriculum_id,
+        now=attempt.finished_at,
     )
     _enqueue_evaluation(attempt.tenant_id, attempt.membership_id)
 
 
 @transaction.atomic
-def complete_lesson(*, membership: Membership, lesson: Lesson) -> bool:
-    """Record that the agent finished a lesson; idempotent (returns False if already recorded).
-    Completing the last piece of a curriculum completes the enrollment and asks certification
-    to evaluate the agent after commit."""
+def complete_lesson(*, membership: Membership, lesson: Lesson, now: datetime | None = None) -> bool:
+    """Record that the agent finished a lesson; idempotent (returns False if already recorded,
+    and the first completion time stays). Completing the last piece of a curriculum completes the
+    enrollment and asks certification to evaluate the agent after commit.
+
+    ``now`` backdates the completion (demo data and imports only): the lesson and, if it was the
+    last piece, the enrollment are completed at that time. The evaluation after commit still runs
+    at the real time; a caller building past certifications evaluates with its own ``now``
+    first (``certification.services.evaluate_agent``)."""
     _check_tenant(membership.tenant, lesson)
-    _, created = LessonCompletion.objects.get_or_create(
+    completion, created = LessonCompletion.objects.get_or_create(
         tenant_id=membership.tenant_id, membership=membership, lesson=lesson
     )
-    if created and _refresh_completion(
+    if not created:
+        return False
+    if now is None:
+        now = completion.completed_at  # auto_now_add: timezone.now() of this insert
+    else:
+        # auto_now_add overrides any value given on insert, so a backdated one is set after it.
+        LessonCompletion.objects.filter(pk=completion.pk).update(completed_at=now)
+    if _refresh_completion(
         tenant_id=membership.tenant_id,
         membership_id=membership.pk,
         curriculum_id=lesson.curriculum_id,
+        now=now,
     ):
         _enqueue_evaluation(membership.tenant_id, membership.pk)
-    return created
+    return True
 
 
 # --- content versions -----------------------------------------------------------------------
