@@ -1,7 +1,6 @@
 """Admin of scheduling: shifts (read-only, cancel action), webhook endpoints (secret shown once on
 creation), deliveries (read-only, replay action) and the outbox (read-only)."""
 
-from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
@@ -10,6 +9,7 @@ from tenants.mixins import ReadOnlyTenantAdmin, TenantInlineMixin, TenantModelAd
 from tenants.models import OutboxEvent
 
 from . import services
+from .forms import WebhookEndpointForm
 from .models import ShiftAssignment, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
@@ -43,14 +43,6 @@ class ShiftAssignmentAdmin(ReadOnlyAdmin):
         messages.success(request, _("Cancelled %(count)d shift(s).") % {"count": count})
 
 
-class WebhookEndpointForm(forms.ModelForm):
-    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
-
-    class Meta:
-        model = WebhookEndpoint
-        fields = ["tenant", "url", "event_types", "active"]
-
-
 @admin.register(WebhookEndpoint, site=admin_site)
 class WebhookEndpointAdmin(TenantModelAdmin):
     form = WebhookEndpointForm
@@ -62,8 +54,15 @@ class WebhookEndpointAdmin(TenantModelAdmin):
         return ["tenant", *fields] if request.user.is_superuser and obj is None else fields
 
     def save_model(self, request, obj, form, change):
+        # Both paths go through the services, which check the URL like the form did.
         if change:
-            super().save_model(request, obj, form, change)
+            services.update_webhook_endpoint(
+                tenant=obj.tenant,
+                endpoint_id=obj.pk,
+                url=obj.url,
+                event_types=obj.event_types or [],
+                active=obj.active,
+            )
             return
         tenant = obj.tenant if request.user.is_superuser else request.tenant
         created = services.create_webhook_endpoint(

@@ -274,6 +274,12 @@ WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
 WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "12"))
 WEBHOOK_RETRY_BASE_SECONDS = int(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "30"))
 WEBHOOK_RETRY_MAX_SECONDS = int(os.environ.get("WEBHOOK_RETRY_MAX_SECONDS", "3600"))
+# Webhook URLs must reach the public internet: loopback and private addresses (10/8, 172.16/12,
+# 192.168/16, fc00::/7) are refused on registration and before every try, and plain http is
+# refused on registration. On only where receivers are local: development (the default with
+# DEBUG), the test suite and the benchmarks. Link-local (cloud metadata), multicast, unspecified
+# and reserved addresses stay refused either way.
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", DEBUG)
 # The sweep re-queues outbox rows still undispatched after this long, and due retries.
 OUTBOX_SWEEP_AFTER_SECONDS = int(os.environ.get("OUTBOX_SWEEP_AFTER_SECONDS", "30"))
 IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "48"))

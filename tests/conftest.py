@@ -69,6 +69,16 @@ def _english_by_default():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _local_webhook_receivers(settings):
+    # Every webhook receiver a test can run listens on 127.0.0.1 (the demo's and the benchmarks'
+    # too), and endpoints pointing there are made across the suite (isolation cases, admin, the
+    # real-worker tests). The setting's default follows DEBUG, which differs between the SQLite
+    # and PostgreSQL runs, so it is fixed here; tests/scheduling/test_webhook_targets.py turns it
+    # off to pin the refusals.
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
+
+
 @dataclass
 class World:
     tenant: Tenant
