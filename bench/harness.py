@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 DEFAULT_DB_URL = "postgres://postgres@127.0.0.1:5432/sg_bench"
 
-# The production-like settings of a benchmark process (DEBUG off, no HTTPS redirect on loopback).
+# The production-like settings of a benchmark process (DEBUG off, no HTTPS redirect on loopback;
+# the resilience runs' webhook receivers listen on 127.0.0.1).
 BENCH_ENV = {
     "SECRET_KEY": "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz-0123456789",
     "DEBUG": "false",
@@ -30,6 +31,7 @@ BENCH_ENV = {
     "SECURE_SSL_REDIRECT": "false",
     "SECURE_COOKIES": "false",
     "SECURE_HSTS_SECONDS": "0",
+    "WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true",
     "LOG_LEVEL": "WARNING",
     "DJANGO_SETTINGS_MODULE": "bench.settings",
 }
