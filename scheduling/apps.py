@@ -10,4 +10,4 @@ class SchedulingConfig(AppConfig):
         # Register the tasks in every process (web too), so skillgate.tasks.enqueue() and
         # tenants.outbox can find "scheduling.tasks.dispatch_outbox" by name; Celery's
         # autodiscovery only runs inside a worker.
-        from . import tasks  # noqa: F401
+        from . import checks, tasks  # noqa: F401

@@ -384,3 +384,15 @@ def test_private_networks_are_off_by_default_in_production_and_on_in_development
     assert (
         _setting_in_a_fresh_process(DEBUG="true", WEBHOOK_ALLOW_PRIVATE_NETWORKS="false") == "False"
     )
+
+
+def test_deploy_check_warns_when_private_networks_are_allowed_in_production(settings):
+    from django.core.checks import run_checks
+
+    settings.DEBUG = False
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
+    ids = [m.id for m in run_checks(include_deployment_checks=True)]
+    assert "scheduling.W001" in ids
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = False
+    ids = [m.id for m in run_checks(include_deployment_checks=True)]
+    assert "scheduling.W001" not in ids
