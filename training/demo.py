@@ -6,7 +6,7 @@ Idempotent: everything is looked up by natural keys first; built through the ser
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.utils import timezone
@@ -314,31 +314,66 @@ def _curriculum(tenant, industries, code, spec) -> tuple[Curriculum, Quiz]:
     return curriculum, quiz
 
 
-def _study(membership, curriculum, *, lessons: int | None = None) -> None:
+# The two helpers below are the only way demo data records training activity (the certification
+# demo builds its backdated past with them too): through the services, never by writing rows.
+
+
+def study(
+    membership, curriculum, *, lessons: int | None = None, at: datetime | None = None
+) -> datetime | None:
+    """Complete the curriculum's first ``lessons`` lessons (all if None), in order. ``at``
+    backdates the study: reading starts then and each lesson is completed its estimated minutes
+    after the previous one. Returns when the last one was completed (None without ``at``).
+    Lessons already completed keep their first completion."""
     items = list(curriculum.lessons.filter(kind=Lesson.Kind.LESSON).order_by("position"))
+    when = at
     for lesson in items[: len(items) if lessons is None else lessons]:
-        complete_lesson(membership=membership, lesson=lesson)
+        if when is not None:
+            when += timedelta(minutes=lesson.estimated_minutes)
+        complete_lesson(membership=membership, lesson=lesson, now=when)
+    return when
 
 
-def _sit(membership, quiz, *, right: int | None = None, finish: bool = True, seed: int = 0):
+def sit(
+    membership,
+    quiz,
+    *,
+    right: int | None = None,
+    finish: bool = True,
+    seed: int = 0,
+    at: datetime | None = None,
+    minutes: int = 14,
+) -> Attempt | None:
     """Start a sitting and answer the first ``right`` questions correctly (all if None), the
-    rest wrongly; hand it in unless ``finish`` is False. Skipped if one exists already."""
+    rest wrongly; hand it in unless ``finish`` is False. Skipped (None) if the agent has sat the
+    quiz already. ``at`` backdates the sitting: started then, answers saved one by one and
+    handed in ``minutes`` later (keep it inside the quiz's time limit)."""
     if (
         Attempt.objects.for_tenant(membership.tenant_id)
         .filter(membership=membership, quiz=quiz)
         .exists()
     ):
-        return
-    attempt = start_attempt(quiz=quiz, membership=membership, rng=random.Random(seed))
+        return None
+    attempt = start_attempt(quiz=quiz, membership=membership, rng=random.Random(seed), now=at)
+    step = timedelta(minutes=minutes) / (len(attempt.dealt) + 1)
     for i, item in enumerate(attempt.dealt):
         good = right is None or i < right
         response = correct_response(item) if good else _wrong(item)
         if response:
             save_answer(
-                attempt=attempt, membership=membership, question_id=item["id"], response=response
+                attempt=attempt,
+                membership=membership,
+                question_id=item["id"],
+                response=response,
+                now=None if at is None else at + step * (i + 1),
             )
     if finish:
-        submit_attempt(attempt=attempt, membership=membership)
+        attempt = submit_attempt(
+            attempt=attempt,
+            membership=membership,
+            now=None if at is None else at + timedelta(minutes=minutes),
+        )
+    return attempt
 
 
 def _wrong(item: dict) -> dict:
@@ -388,30 +423,34 @@ def seed(ctx) -> None:
         assigned_by=people["trainer"],
         due_at=None,
     )
-    # agent04 is late with data protection: assigned with a due date already past.
+    # agent04 is late with service etiquette: assigned with a due date already past.
     enroll_agents(
         tenant=tenant,
-        curricula=[curricula["common-data-protection"]],
+        curricula=[curricula["common-etiquette"]],
         memberships=[people["agent04"], people["agent09"]],
         assigned_by=lead_blue,
         due_at=now - timedelta(days=2),
     )
 
+    # Today's activity. The certification demo gives most agents a backdated past (every skill
+    # group needs the complaints and data-protection curricula and its industry's), so today's
+    # activity stays off those curricula for those agents: nothing done today may sit under a
+    # certificate dated months ago, and the services keep a lesson's first completion.
     # agent05 has passed all the common content, nothing industry-specific.
     for code in ("common-etiquette", "common-complaints", "common-data-protection"):
-        _study(people["agent05"], curricula[code])
-        _sit(people["agent05"], quizzes[code], seed=5)
+        study(people["agent05"], curricula[code])
+        sit(people["agent05"], quizzes[code], seed=5)
     # A few agents mid-way.
-    _study(people["agent01"], curricula["common-etiquette"])
-    _sit(people["agent01"], quizzes["common-etiquette"], seed=1)
-    _study(people["agent01"], curricula["telecom-basics"], lessons=2)
-    _study(people["agent02"], curricula["common-etiquette"], lessons=2)
-    _sit(people["agent02"], quizzes["common-etiquette"], right=1, seed=2)  # failed once
-    _study(people["agent03"], curricula["telecom-basics"])
-    _sit(people["agent03"], quizzes["telecom-basics"], right=3, finish=False, seed=3)
-    _study(people["agent06"], curricula["ecommerce-basics"], lessons=1)
-    _study(people["agent07"], curricula["common-complaints"])
-    _sit(people["agent07"], quizzes["common-complaints"], seed=7)
+    study(people["agent01"], curricula["common-etiquette"])
+    sit(people["agent01"], quizzes["common-etiquette"], seed=1)
+    study(people["agent01"], curricula["finance-basics"], lessons=1)
+    study(people["agent02"], curricula["common-etiquette"], lessons=2)
+    sit(people["agent02"], quizzes["common-etiquette"], right=1, seed=2)  # failed once
+    study(people["agent03"], curricula["telecom-basics"])
+    sit(people["agent03"], quizzes["telecom-basics"], right=3, finish=False, seed=3)
+    study(people["agent06"], curricula["finance-basics"], lessons=1)
+    study(people["agent07"], curricula["common-etiquette"])
+    sit(people["agent07"], quizzes["common-etiquette"], seed=7)
 
     ctx.lines.append(
         "Training: 3 industries + 3 common curricula; agent05 passed the common content only; "

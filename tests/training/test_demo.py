@@ -1,5 +1,7 @@
 """The demo seeds bilingual training content through the services, idempotently."""
 
+from django.utils import timezone
+
 from tenants.demo import seed_demo
 from training.models import Attempt, Curriculum, Enrollment, Question
 
@@ -43,6 +45,10 @@ def test_demo_seeds_industries_curricula_and_agents_at_every_stage(db):
         == 3
     )
     assert Attempt.objects.filter(membership=ctx.people["agent03"], state="in_progress").exists()
+    # agent04 is overdue (the certification demo's past must not complete that curriculum).
+    assert Enrollment.objects.filter(
+        membership=ctx.people["agent04"], completed_at=None, due_at__lt=timezone.now()
+    ).exists()
     counts = (Curriculum.objects.count(), Enrollment.objects.count(), Attempt.objects.count())
     seed_demo()
     assert (
