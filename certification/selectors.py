@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, FilteredRelation, Q, QuerySet
+from django.db.models import Count, F, FilteredRelation, Q, QuerySet
 from django.utils import timezone
 
 from tenants.models import Membership, Role, Team, Tenant, User
@@ -210,7 +210,8 @@ def skills_matrix(
     # One row per agent and live certification in the shown skill groups (one row with nulls
     # for an agent without any): agents and certifications in a single query, whose join reads
     # each agent's certifications by index (under a millisecond for 50 agents on 1,000,000).
-    members_qs = members_qs.order_by("team__name", "employee_id", "pk")
+    # Agents without a team last on every database (SQLite sorts NULL first by default).
+    members_qs = members_qs.order_by(F("team__name").asc(nulls_last=True), "employee_id", "pk")
     fields = ["pk", "employee_id", "team__name"] + [f"user__{f}" for f in USER_NAME_FIELDS]
     if groups:  # (an empty IN () would empty the whole query, not just the join)
         members_qs = members_qs.annotate(
