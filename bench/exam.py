@@ -101,6 +101,7 @@ def make_sessions(tenant_id: int, count: int, quiz_id: int) -> list[tuple[int, s
 @dataclass
 class Tally:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    answered_at: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     statuses: dict[str, dict[int, int]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(int))
     )
@@ -116,6 +117,7 @@ class Tally:
     def record(self, kind: str, response) -> None:
         self.requests += 1
         self.latencies[kind].append(response.ms)
+        self.answered_at[kind].append(time.monotonic())
         self.statuses[kind][response.status] += 1
 
     async def call(self, kind: str, port: int, method: str, path: str, **kw):
@@ -327,6 +329,22 @@ def verify(tally: Tally, quiz_id: int, membership_ids: list[int]) -> dict:
     }
 
 
+def _autosave_phases(tally: Tally) -> dict:
+    """Autosave latency while trainees were still opening the quiz (until the last attempt page
+    was answered) and afterwards: where the tail comes from."""
+    opened = tally.answered_at.get("attempt page") or []
+    if not opened or not tally.latencies.get("autosave"):
+        return {}
+    until = max(opened)
+    pairs = list(zip(tally.answered_at["autosave"], tally.latencies["autosave"], strict=True))
+    during = [ms for at, ms in pairs if at <= until]
+    after = [ms for at, ms in pairs if at > until]
+    return {
+        "during_opening": summarise(during) if during else None,
+        "after_opening": summarise(after) if after else None,
+    }
+
+
 def bench_exam_hall(
     ctx,
     *,
@@ -364,6 +382,7 @@ def bench_exam_hall(
         server.stop()
     checks = verify(tally, quiz.pk, [m for m, _s in sessions])
     per_kind = {k: summarise(v) for k, v in tally.latencies.items()}
+    phases = _autosave_phases(tally)
     statuses = {k: dict(v) for k, v in tally.statuses.items()}
     autosave = per_kind.get("autosave", {"p50_ms": 0, "p99_ms": 0, "count": 0})
     submit = per_kind.get("submit", {"p50_ms": 0, "p99_ms": 0, "count": 0})
@@ -400,12 +419,21 @@ def bench_exam_hall(
         f"{', '.join(f'{x:.0f}' for x in rss)} MB; p50/p99 per request: "
         + "; ".join(f"{k} {v['p50_ms']:.0f}/{v['p99_ms']:.0f} ms" for k, v in per_kind.items())
     )
+    for label, phase in (
+        ("while trainees were still opening the quiz", phases.get("during_opening")),
+        ("after the last attempt page", phases.get("after_opening")),
+    ):
+        if phase:
+            notes += (
+                f"; autosave {label}: p50/p99 {phase['p50_ms']:.0f}/{phase['p99_ms']:.0f} ms "
+                f"({phase['count']:,} saves)"
+            )
     if missed:
         notes += "; missed: " + ", ".join(missed)
         notes += (
             f"; the server handled {tally.requests / duration:,.0f} req/s on {workers} workers, so "
-            f"{trainees} clients queue behind each other, worst while they all open the quiz "
-            "at once (quiz page, start and attempt page are the heaviest requests); to close: "
+            f"{trainees} clients queue behind each other (compare the autosave phases above: "
+            "quiz page, start and attempt page are the heaviest requests); to close: "
             "more web cores than this shared 2-core machine (Moodle's reference used 12 web "
             "vCPUs for 2,000 users), and cheaper start-phase pages (template render, dealing); "
             "autosave is already one lock, one upsert and one update"
@@ -423,6 +451,7 @@ def bench_exam_hall(
             notes=notes,
             figures={
                 "latency": per_kind,
+                "autosave_phases": phases,
                 "statuses": statuses,
                 "checks": checks,
                 "worker_rss_mb": rss,
