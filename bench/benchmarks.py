@@ -23,6 +23,7 @@ from .floor import eligible_json
 from .harness import (
     PYTHON,
     ROOT,
+    HttpStats,
     Server,
     collectstatic,
     have_wrk,
@@ -121,6 +122,19 @@ def _answer_size(body: bytes) -> int | None:
     return None
 
 
+def _combined(stats: list[HttpStats]) -> HttpStats:
+    """One figure from interleaved rounds of wrk: mean throughput, median p50, worst p99."""
+    return HttpStats(
+        requests=sum(s.requests for s in stats),
+        rps=statistics.mean(s.rps for s in stats),
+        p50_ms=statistics.median(s.p50_ms for s in stats),
+        p99_ms=max(s.p99_ms for s in stats),
+        errors=sum(s.errors for s in stats),
+        non_2xx=sum(s.non_2xx for s in stats),
+        extra={"rounds_rps": [round(s.rps, 1) for s in stats]},
+    )
+
+
 def bench_eligibility(ctx: Context, server: Server) -> list[Result]:
     title = f"eligible agents, ~5,000 in the answer ({server.kind})"
     target = "server time at most 2x the floor (raw psycopg + json.dumps)"
@@ -136,8 +150,14 @@ def bench_eligibility(ctx: Context, server: Server) -> list[Result]:
     # Concurrency = worker processes: measures server time per request without queueing.
     conns = server.workers * (server.threads if server.kind == "gthread" else 1)
     base = server.base_url
-    floor = wrk(base + floor_path, seconds=ctx.seconds, connections=conns)
-    minimal = wrk(base + "/bench/json/", seconds=ctx.seconds, connections=conns)
+    rounds = 3
+    round_seconds = max(1.0, ctx.seconds / rounds)
+    minimal = wrk(base + "/bench/json/", seconds=round_seconds, connections=conns)
+    # The floor alone first (answers even before the endpoint exists); the endpoint and the
+    # floor are then measured in interleaved rounds so that load from elsewhere on the machine
+    # falls on both alike.
+    floor_runs = [wrk(base + floor_path, seconds=round_seconds, connections=conns)]
+    floor = _combined(floor_runs)
     baselines = (
         f"floor view ({floor_size} agents) p50 {_fmt(floor.p50_ms)}, {floor.rps:,.1f} req/s; "
         f"minimal Django JSON view p50 {_fmt(minimal.p50_ms)}, {minimal.rps:,.0f} req/s"
@@ -155,7 +175,18 @@ def bench_eligibility(ctx: Context, server: Server) -> list[Result]:
         r.figures = {"floor_view": floor.as_dict(), "minimal_json": minimal.as_dict()}
         return [r]
     size = _answer_size(probe.body)
-    endpoint = wrk(base + path, seconds=ctx.seconds, connections=conns, headers=ctx.auth)
+    endpoint_runs = []
+    for round_ in range(rounds):
+        if round_:
+            floor_runs.append(wrk(base + floor_path, seconds=round_seconds, connections=conns))
+        endpoint_runs.append(
+            wrk(base + path, seconds=round_seconds, connections=conns, headers=ctx.auth)
+        )
+    floor, endpoint = _combined(floor_runs), _combined(endpoint_runs)
+    round_ratios = [
+        e.p50_ms / f.p50_ms if f.p50_ms else float("inf")
+        for e, f in zip(endpoint_runs, floor_runs, strict=True)
+    ]
     # the floor without HTTP at all: this process, raw psycopg, json.dumps
     connection.ensure_connection()
     raw_ms = timed(
@@ -175,7 +206,9 @@ def bench_eligibility(ctx: Context, server: Server) -> list[Result]:
         f"{size if size is not None else '?'} agents in the answer (floor {floor_size}); "
         f"ratio p50 {ratio:.2f}x floor view, {endpoint.p50_ms / max(raw_p50, 1e-9):.2f}x raw "
         f"query in-process ({raw_p50:.1f} ms); minimal Django JSON view p50 "
-        f"{minimal.p50_ms:.2f} ms / {minimal.rps:,.0f} req/s; {conns} connections"
+        f"{minimal.p50_ms:.2f} ms / {minimal.rps:,.0f} req/s; {conns} connections; "
+        f"{rounds} interleaved rounds of {round_seconds:.0f} s (ratios by round: "
+        f"{', '.join(f'{x:.2f}x' for x in round_ratios)})"
     )
     if size is not None and floor_size and size < floor_size:
         notes += (
@@ -206,6 +239,7 @@ def bench_eligibility(ctx: Context, server: Server) -> list[Result]:
                 "answer_size": size,
                 "floor_size": floor_size,
                 "ratio_p50": round(ratio, 2),
+                "round_ratios": [round(x, 2) for x in round_ratios],
             },
             chart={
                 "unit": "ms (p50)",
@@ -223,8 +257,6 @@ def bench_one_agent(ctx: Context, server: Server) -> list[Result]:
     server. Every agent asked holds the hot group over the window, so each answer is "eligible"
     with the covering certification. The views are measured in interleaved rounds (DRF, one,
     ten, DRF, ...) so that load from elsewhere on the machine falls on all of them alike."""
-    from .harness import HttpStats
-
     target = "throughput at least 60% of a minimal DRF view"
     conns = 8
     rounds = 3
@@ -267,18 +299,7 @@ def bench_one_agent(ctx: Context, server: Server) -> list[Result]:
                 )
             )
 
-    def combined(stats: list) -> HttpStats:
-        return HttpStats(
-            requests=sum(s.requests for s in stats),
-            rps=statistics.mean(s.rps for s in stats),
-            p50_ms=statistics.median(s.p50_ms for s in stats),
-            p99_ms=max(s.p99_ms for s in stats),
-            errors=sum(s.errors for s in stats),
-            non_2xx=sum(s.non_2xx for s in stats),
-            extra={"rounds_rps": [round(s.rps, 1) for s in stats]},
-        )
-
-    drf = combined(runs["drf"])
+    drf = _combined(runs["drf"])
     results: list[Result] = []
     for name, label, agents in cases:
         key = f"{name}_{server.kind}"
@@ -290,7 +311,7 @@ def bench_one_agent(ctx: Context, server: Server) -> list[Result]:
             r.figures = {"minimal_drf": drf.as_dict()}
             results.append(r)
             continue
-        endpoint = combined(runs[name])
+        endpoint = _combined(runs[name])
         answer = answers[name]
         eligible = sum(1 for a in answer if a.get("eligible"))
         share = endpoint.rps / drf.rps if drf.rps else 0.0

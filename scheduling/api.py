@@ -99,13 +99,17 @@ class SkillGroupList(SchedulerAPI, generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-def _iso(value):
-    # DRF's rendering of datetimes: ISO 8601 in the current time zone, "Z" for UTC.
-    text = timezone.localtime(value).isoformat()
+def _iso(value, tz=None):
+    # DRF's rendering of datetimes: ISO 8601 in the current time zone, "Z" for UTC. Callers
+    # rendering thousands of values pass ``tz`` (the current time zone, looked up once): the
+    # lookup per value cost more than the formatting.
+    if value is None:
+        return None
+    text = value.astimezone(tz or timezone.get_current_timezone()).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def eligible_agent_json(row: dict) -> dict:
+def eligible_agent_json(row: dict, tz=None) -> dict:
     full_name = f"{row['membership__user__first_name']} {row['membership__user__last_name']}"
     return {
         "employee_id": row["membership__employee_id"],
@@ -115,8 +119,8 @@ def eligible_agent_json(row: dict) -> dict:
         "team": row["membership__team__name"],
         "certification_id": row["pk"],
         "certification_status": row["status"],
-        "valid_from": _iso(row["valid_from"]),
-        "valid_until": _iso(row["valid_until"]),
+        "valid_from": _iso(row["valid_from"], tz),
+        "valid_until": _iso(row["valid_until"], tz),
     }
 
 
@@ -145,13 +149,14 @@ class EligibleAgents(SchedulerAPI, APIView):
         )
         # Thousands of rows per answer: built from plain rows, in the shape EligibilitySerializer
         # documents, without a serializer instance per agent.
+        tz = timezone.get_current_timezone()
         return Response(
             {
                 "skill_group": group.code,
                 "start": start,
                 "end": end,
                 "count": len(rows),
-                "results": [eligible_agent_json(row) for row in rows],
+                "results": [eligible_agent_json(row, tz) for row in rows],
             }
         )
 
@@ -322,15 +327,15 @@ ASSIGNMENT_BODY = PolymorphicProxySerializer(
 )
 
 
-def scheduled_json(shift: services.Scheduled) -> dict:
+def scheduled_json(shift: services.Scheduled, tz=None) -> dict:
     """A created shift as ``AssignmentSerializer`` renders one, built from plain values: a
     10,000-item answer through the serializer costs more than writing the rows."""
     return {
         "id": shift.pk,
         "employee_id": shift.employee_id,
         "skill_group": shift.skill_group,
-        "starts_at": _iso(shift.starts_at),
-        "ends_at": _iso(shift.ends_at),
+        "starts_at": _iso(shift.starts_at, tz),
+        "ends_at": _iso(shift.ends_at, tz),
         "status": shift.status,
         "cancel_reason": "",
         "cancelled_at": None,
@@ -415,8 +420,9 @@ class Assignments(SchedulerAPI, APIView):
                 )
             except DomainError as exc:
                 return exc.status, error_body(exc.code, exc.message, exc.details)
+            tz = timezone.get_current_timezone()
             body = {
-                "created": [scheduled_json(s) for s in result.created],
+                "created": [scheduled_json(s, tz) for s in result.created],
                 "refused": [r.as_dict() for r in result.refused],
             }
             if single and not result.refused:
