@@ -412,6 +412,7 @@ def _renew(tenant, cert, group, result, now, request_id) -> Certification:
         reason=reason,
         request_id=request_id,
         data={"evidence": cert.evidence, "renewed": True},
+        at=now,
     )
     _publish(cert, reason)
     _notify_many(tenant, [(cert, "renewed", "")])

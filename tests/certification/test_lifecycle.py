@@ -183,9 +183,13 @@ def test_passing_again_after_a_reminder_renews_the_window(world):
         percent=99,
         when=cert.reminded_at + timedelta(minutes=1),
     )
-    evaluate_agent(tenant=world.tenant, membership=world.agent)
+    renewed_at = cert.reminded_at + timedelta(minutes=2)
+    evaluate_agent(tenant=world.tenant, membership=world.agent, now=renewed_at)
     cert.refresh_from_db()
     assert cert.status == "active" and cert.valid_until > old_until and cert.reminded_at is None
+    # The renewal is recorded at the evaluation's time, like the new window.
+    event = CertificationEvent.objects.filter(certification=cert).last()
+    assert event.data.get("renewed") and event.at == renewed_at == cert.valid_from
 
 
 def test_new_version_requiring_recertification_sets_grace_deadline(
