@@ -20,13 +20,13 @@ from drf_spectacular.utils import (
 )
 from rest_framework import generics, status
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from certification.models import Certification, SkillGroup
 from skillgate.api_errors import error_body
 from skillgate.errors import DomainError, InvalidInput
+from skillgate.jsonbody import StrictJSONParser
 from tenants.authentication import HasTenant
 from tenants.mixins import LEAD_ROLES, HasRole, TenantAPIMixin, get_for_tenant_or_404
 from tenants.models import Membership
@@ -347,7 +347,7 @@ def scheduled_json(shift: services.Scheduled, tz=None) -> dict:
 
 class Assignments(SchedulerAPI, APIView):
     queryset = ShiftAssignment.objects.all()
-    parser_classes = [JSONParser]
+    parser_classes = [StrictJSONParser]
 
     @extend_schema(
         summary="Schedule one shift or a list of up to 10,000",
@@ -506,7 +506,7 @@ def _parse_item(item) -> services.AssignmentRequest:
 
 class AssignmentDetail(SchedulerAPI, APIView):
     queryset = ShiftAssignment.objects.all()
-    parser_classes = [JSONParser]
+    parser_classes = [StrictJSONParser]
 
     @extend_schema(
         summary="Cancel a shift (a reason is required)",

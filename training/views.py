@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from skillgate import jsonbody
 from skillgate.api_errors import error_body
 from skillgate.errors import DomainError, InvalidInput
 from tenants.mixins import LEAD_ROLES, get_for_tenant_or_404, tenant_view
@@ -264,9 +265,12 @@ def _json_error(exc: DomainError) -> JsonResponse:
 
 def _json_body(request) -> dict:
     try:
-        body = json.loads(request.body or b"{}")
-    except ValueError:
-        body = None
+        body = jsonbody.loads(request.body or b"{}")
+    except ValueError as exc:
+        if isinstance(exc, json.JSONDecodeError):
+            body = None
+        else:  # parsed, but holds text no database column can store
+            raise InvalidInput(str(exc), code="malformed_body") from exc
     if not isinstance(body, dict):
         raise InvalidInput(_("The request body must be a JSON object."), code="malformed_body")
     return body

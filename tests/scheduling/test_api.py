@@ -316,6 +316,23 @@ def test_malformed_bodies_answer_400_with_a_code(api, raw, code):
     assert response.json()["error"]["code"] == code
 
 
+def test_text_a_database_cannot_store_is_refused_but_escaped_emoji_are_kept(world, group, api):
+    """JSON may escape a lone surrogate ("\\ud800"): valid JSON, not Unicode text. It must be a
+    400 naming the problem, not a 500 from the database driver; a surrogate pair is a real
+    character and is stored."""
+    make_certification(world.agent, group)
+    body = json.dumps([item(world.agent, external_ref="REF")]).replace("REF", "\\ud800x")
+    response = api.post(f"{BASE}/assignments/", data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "malformed_body"
+    assert "Unicode" in response.json()["error"]["message"]
+    assert not ShiftAssignment.objects.exists()
+    body = json.dumps([item(world.agent, external_ref="REF")]).replace("REF", "\\ud83d\\ude00")
+    response = api.post(f"{BASE}/assignments/", data=body, content_type="application/json")
+    assert response.status_code == 201, response.json()
+    assert ShiftAssignment.objects.get().external_ref == "\U0001f600"
+
+
 def test_more_than_ten_thousand_items_answer_400(world, api):
     response = post(api, [item("x")] * 10_001)
     assert response.status_code == 400

@@ -141,6 +141,11 @@ def test_autosave_endpoint_saves_and_refuses_with_json_errors(world, client_for)
     assert foreign.json()["error"]["code"] == "choice_not_in_question"
     bad = client.post(url, "[1,2", content_type="application/json")
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "malformed_body"
+    # Valid JSON holding a lone surrogate cannot be stored: refused, not a server error.
+    lone = json.dumps({"question": item["id"], "response": {"text": "LONE"}})
+    lone = lone.replace("LONE", "\\udfff")
+    refused = client.post(url, lone, content_type="application/json")
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "malformed_body"
 
 
 def test_stale_json_submit_answers_409_and_double_submit_grades_once(world, client_for):

@@ -1,0 +1,60 @@
+"""JSON request bodies that can be stored.
+
+``json.loads`` accepts escapes such as ``"\\ud800"`` and returns a string holding a lone
+surrogate: valid JSON, but not Unicode text, so no UTF-8 column or jsonb value can hold it and
+the database driver fails while encoding (a 500, found with the scheduler API and autosave).
+Bodies are checked once after parsing and refused as malformed instead.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser
+
+
+def unstorable_text(value: Any) -> bool:
+    """Whether any string (key or value) inside ``value`` cannot be encoded as UTF-8."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if not item.isascii():
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def unstorable_message() -> str:
+    return _(
+        "The body contains text that is not valid Unicode (an unpaired surrogate escape such "
+        "as \\ud800)."
+    )
+
+
+def loads(raw: bytes | str) -> Any:
+    """``json.loads`` that raises ``ValueError`` for text a database cannot store."""
+    data = json.loads(raw)
+    if unstorable_text(data):
+        raise ValueError(unstorable_message())
+    return data
+
+
+class StrictJSONParser(JSONParser):
+    """DRF's JSON parser, refusing (400) text that cannot be stored."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        data = super().parse(stream, media_type, parser_context)
+        if unstorable_text(data):
+            raise ParseError(unstorable_message())
+        return data
