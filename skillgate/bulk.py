@@ -8,7 +8,8 @@ JSON document and let the database unpack it (``jsonb_array_elements`` on Postgr
 
 Values are what the caller would assign to the model fields (ints, strings, bools, aware
 datetimes, dicts and lists for JSON fields, None). Fields left out get their model default
-(``auto_now``/``auto_now_add``: the current time); no ``save()`` or signals run.
+(``auto_now``/``auto_now_add``: the current time); no ``save()`` or signals run. A None for a
+JSON field is stored as JSON ``null`` on PostgreSQL (no model here has a nullable JSON field).
 """
 
 from __future__ import annotations
