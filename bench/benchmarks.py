@@ -378,7 +378,6 @@ def bulk_items(ctx: Context, n: int, invalid_share: float = 0.0) -> list[dict]:
         )
         agents = [r[0] for r in cur.fetchall()]
     items = []
-    every = round(1 / invalid_share) if invalid_share else 0
     for day in (32, 33):
         start, end = ctx.window(day)
         for employee_id in agents:
@@ -393,6 +392,9 @@ def bulk_items(ctx: Context, n: int, invalid_share: float = 0.0) -> list[dict]:
                     "external_ref": f"bench-bulk-{day}-{employee_id}",
                 }
             )
+    # At least one invalid item when asked for a share, however few items (a tiny smoke run of
+    # 30 items with 1% would otherwise send none and expect a refusal).
+    every = min(round(1 / invalid_share), len(items)) if invalid_share and items else 0
     if every:
         for i in range(every - 1, len(items), every):
             items[i] = {**items[i], "employee_id": f"NOBODY{i}"}

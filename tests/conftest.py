@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,10 @@ def _reason_missing(item) -> str | None:
         return "needs a real broker: set TEST_BROKER_URL=redis://127.0.0.1:6379/15"
     if item.get_closest_marker("browser") and not Path(CHROMIUM).exists():
         return f"needs a real browser at {CHROMIUM} (apt-get install chromium)"
+    if item.get_closest_marker("load_tools"):
+        missing = [tool for tool in ("wrk", "redis-server") if shutil.which(tool) is None]
+        if missing:
+            return f"needs {' and '.join(missing)} (apt-get install wrk redis-server)"
     return None
 
 

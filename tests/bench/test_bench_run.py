@@ -1,0 +1,65 @@
+"""The whole benchmark command end to end on a tiny data set, so that CI catches a broken
+benchmark. No timing is asserted: at this size the ratios mean nothing, only that every
+benchmark ran, and the exam hall's correctness checks, which hold at any size."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.postgres, pytest.mark.load_tools]
+
+ROOT = Path(__file__).resolve().parents[2]
+EXPECTED = {
+    "generation",
+    "matrix",
+    "sweep",
+    "bulk_valid",
+    "bulk_invalid",
+    "exam_sync",
+    "rss_sync",
+    *(
+        f"{name}_{kind}"
+        for name in ("eligible", "one_agent", "short_list")
+        for kind in ("sync", "gthread")
+    ),
+}
+
+
+def test_every_benchmark_runs_at_a_tiny_scale_and_the_exam_hall_loses_nothing(tmp_path):
+    import psycopg
+
+    base = os.environ["DATABASE_URL"].rpartition("/")[0]
+    db_url = f"{base}/sg_bench_smoke"
+    command = [sys.executable, "-m", "bench", "--db-url", db_url, "--scale", "0.003"]
+    command += ["--seconds", "1", "--repeat", "1", "--trainees", "5", "--exam-seconds", "5"]
+    command += ["--out", str(tmp_path), "--stem", "smoke"]
+    try:
+        proc = subprocess.run(
+            command, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False
+        )
+    finally:
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute("DROP DATABASE IF EXISTS sg_bench_smoke WITH (FORCE)")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    results = {r["key"]: r for r in json.loads((tmp_path / "smoke.json").read_text())["results"]}
+    assert set(results) == EXPECTED
+    broken = {k: r["notes"] for k, r in results.items() if r["status"] == "not measured"}
+    assert broken == {}
+    assert (tmp_path / "smoke.md").exists() and (tmp_path / "smoke.png").exists()
+    checks = results["exam_sync"]["figures"]["checks"]
+    assert checks["attempts"] == 5 and checks["answers_acknowledged"] > 0
+    assert (checks["lost_answers"], checks["double_grades"], checks["ungraded_attempts"]) == (
+        0,
+        0,
+        0,
+    )
+    # The refusal path refuses and writes nothing; the valid path writes.
+    assert set(results["bulk_invalid"]["figures"]["statuses"]) == {"422"}
+    assert set(results["bulk_valid"]["figures"]["statuses"]) == {"201"}
+    assert all(run["expired"] > 0 for run in results["sweep"]["figures"]["runs"])
