@@ -229,31 +229,18 @@ class EligibilityCheck(SchedulerAPI, APIView):
         )
         if answer is None:
             raise Http404
-        reasons = services.REASONS
-        results = []
-        for row in answer:
-            if row.reason is None:
-                results.append(
-                    {
-                        "employee_id": row.employee_id,
-                        "eligible": True,
-                        "reason": None,
-                        "message": None,
-                        "certification_id": row.certification_id,
-                        "valid_until": _iso(row.valid_until),
-                    }
-                )
-            else:
-                results.append(
-                    {
-                        "employee_id": row.employee_id,
-                        "eligible": False,
-                        "reason": row.reason,
-                        "message": str(reasons[row.reason]),
-                        "certification_id": None,
-                        "valid_until": None,
-                    }
-                )
+        tz = timezone.get_current_timezone()
+        results = [
+            {
+                "employee_id": row.employee_id,
+                "eligible": row.reason is None,
+                "reason": row.reason,
+                "message": str(services.REASONS[row.reason]) if row.reason else None,
+                "certification_id": row.certification_id,
+                "valid_until": _iso(row.valid_until, tz),
+            }
+            for row in answer
+        ]
         return Response({"skill_group": code, "start": start, "end": end, "results": results})
 
 

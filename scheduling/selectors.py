@@ -99,14 +99,26 @@ def eligible_agent_rows(
     return list(best.values())
 
 
+def covering(certs: Sequence[Any], start: datetime, end: datetime) -> list[Any]:
+    """The active ones of ``certs`` whose validity covers all of [start, end], in their order:
+    what the database guard accepts a shift on."""
+    return [
+        c
+        for c in certs
+        if c.status == Certification.Status.ACTIVE
+        and c.valid_from <= start
+        and c.valid_until >= end
+    ]
+
+
 def certification_reason(certs: Sequence[Any], start: datetime, end: datetime) -> str | None:
     """None if an active certification covers [start, end]; else the most telling reason code
     (``scheduling.services.REASONS``): the check of a shift against an agent's certifications
     for one skill group. ``certs`` are Certification instances or any rows with ``pk``,
     ``status``, ``valid_from``, ``valid_until`` and ``created_at`` (see ``CertFacts``)."""
-    active = [c for c in certs if c.status == Certification.Status.ACTIVE]
-    if any(c.valid_from <= start and c.valid_until >= end for c in active):
+    if covering(certs, start, end):
         return None
+    active = [c for c in certs if c.status == Certification.Status.ACTIVE]
     if any(c.valid_from <= start and c.valid_until < end for c in active):
         return "expires_before_shift_end"
     if any(c.status == Certification.Status.PENDING for c in certs):
@@ -205,16 +217,7 @@ def agents_eligibility(
         if reason is not None:
             answer.append(AgentEligibility(employee_id, reason))
             continue
-        cover = max(
-            (
-                c
-                for c in found
-                if c.status == Certification.Status.ACTIVE
-                and c.valid_from <= start
-                and c.valid_until >= end
-            ),
-            key=lambda c: (c.valid_until, c.pk),
-        )
+        cover = max(covering(found, start, end), key=lambda c: (c.valid_until, c.pk))
         answer.append(AgentEligibility(employee_id, None, cover.pk, cover.valid_until))
     return answer
 

@@ -40,7 +40,7 @@ from .models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from .selectors import CertFacts
+from .selectors import CertFacts, covering
 from .selectors import certification_reason as _certification_reason
 
 logger = logging.getLogger(__name__)
@@ -251,13 +251,8 @@ def create_assignments(
             refused.append(refusal(index, "overlapping_assignment"))
             continue
         bisect.insort(busy[member], (item.starts_at, item.ends_at))
-        cover = next(
-            c
-            for c in pair_certs
-            if c.status == Certification.Status.ACTIVE
-            and c.valid_from <= item.starts_at
-            and c.valid_until >= item.ends_at
-        )
+        # The lowest id (certifications were read in id order): the one the guard links.
+        cover = covering(pair_certs, item.starts_at, item.ends_at)[0]
         rows.append((index, item, member, group, cover.pk))
 
     refused.sort(key=lambda r: r.index)
