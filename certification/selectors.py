@@ -154,8 +154,6 @@ class MatrixScope:
 MATRIX_STATES = ("active", "expiring", "pending", "progress", "none")
 NO_CELL = Cell("none")
 PENDING_CELL = Cell("pending", 100)
-# What str(user) is made of, so the matrix loads no more of an agent's user than that.
-USER_NAME_FIELDS = ("display_name", "first_name", "last_name", "username")
 
 
 def matrix_scope(tenant: Tenant, viewer: Membership) -> MatrixScope:
@@ -212,7 +210,7 @@ def skills_matrix(
     # each agent's certifications by index (under a millisecond for 50 agents on 1,000,000).
     # Agents without a team last on every database (SQLite sorts NULL first by default).
     members_qs = members_qs.order_by(F("team__name").asc(nulls_last=True), "employee_id", "pk")
-    fields = ["pk", "employee_id", "team__name"] + [f"user__{f}" for f in USER_NAME_FIELDS]
+    fields = ["pk", "employee_id", "team__name"] + [f"user__{f}" for f in User.NAME_FIELDS]
     if groups:  # (an empty IN () would empty the whole query, not just the join)
         members_qs = members_qs.annotate(
             live=FilteredRelation(
@@ -228,10 +226,9 @@ def skills_matrix(
     members: dict[int, MatrixRow] = {}
     live: dict[int, dict[int, tuple]] = defaultdict(dict)  # agent -> group -> certification
     for m_id, employee_id, team_name, *rest in members_qs.values_list(*fields):
-        names, cert = rest[: len(USER_NAME_FIELDS)], rest[len(USER_NAME_FIELDS) :]
+        names, cert = rest[: len(User.NAME_FIELDS)], rest[len(User.NAME_FIELDS) :]
         if m_id not in members:
-            name = str(User(**dict(zip(USER_NAME_FIELDS, names, strict=True))))
-            members[m_id] = MatrixRow(m_id, name, employee_id, team_name or "", [])
+            members[m_id] = MatrixRow(m_id, User.name_of(*names), employee_id, team_name or "", [])
         if cert and cert[0] is not None:
             live[m_id][cert[0]] = cert[1:]
     facts = catalog.load_facts(tenant, list(members)) if members else {}

@@ -29,7 +29,7 @@ from skillgate.errors import DomainError, InvalidInput
 from skillgate.jsonbody import StrictJSONParser
 from tenants.authentication import HasTenant
 from tenants.mixins import LEAD_ROLES, HasRole, TenantAPIMixin, get_for_tenant_or_404
-from tenants.models import Membership
+from tenants.models import Membership, User
 
 from . import selectors, services
 from .models import ShiftAssignment
@@ -110,12 +110,9 @@ def _iso(value, tz=None):
 
 
 def eligible_agent_json(row: dict, tz=None) -> dict:
-    full_name = f"{row['membership__user__first_name']} {row['membership__user__last_name']}"
     return {
         "employee_id": row["membership__employee_id"],
-        "name": row["membership__user__display_name"]
-        or full_name.strip()
-        or row["membership__user__username"],
+        "name": User.name_of(*(row[f"membership__user__{f}"] for f in User.NAME_FIELDS)),
         "team": row["membership__team__name"],
         "certification_id": row["pk"],
         "certification_status": row["status"],

@@ -13,7 +13,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from certification.models import Certification, SkillGroup
-from tenants.models import Membership, OutboxEvent, Tenant
+from tenants.models import Membership, OutboxEvent, Tenant, User
 
 from .models import ShiftAssignment
 
@@ -70,10 +70,7 @@ def eligible_agents(
 
 ELIGIBLE_ROW_FIELDS = (
     "membership__employee_id",
-    "membership__user__display_name",
-    "membership__user__first_name",
-    "membership__user__last_name",
-    "membership__user__username",
+    *(f"membership__user__{f}" for f in User.NAME_FIELDS),
     "membership__team__name",
     "pk",
     "status",

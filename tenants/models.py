@@ -26,8 +26,16 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
+    # What a person is called everywhere; hot paths that read these columns as plain values
+    # (thousands of rows) call ``name_of`` rather than building a User per row.
+    NAME_FIELDS = ("display_name", "first_name", "last_name", "username")
+
+    @staticmethod
+    def name_of(display_name: str, first_name: str, last_name: str, username: str) -> str:
+        return display_name or f"{first_name} {last_name}".strip() or username
+
     def __str__(self) -> str:
-        return self.display_name or self.get_full_name() or self.username
+        return self.name_of(self.display_name, self.first_name, self.last_name, self.username)
 
 
 class Tenant(models.Model):
