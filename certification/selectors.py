@@ -157,15 +157,10 @@ PENDING_CELL = Cell("pending", 100)
 
 
 def matrix_scope(tenant: Tenant, viewer: Membership) -> MatrixScope:
-    teams = Team.objects.for_tenant(tenant)
-    led = None
-    if viewer.role == Role.TEAM_LEAD:
-        # The teams of led_team_ids() in the same query that loads them for the filter.
-        led_q = Q(lead=viewer) | Q(pk=viewer.team_id) if viewer.team_id else Q(lead=viewer)
-        teams = teams.filter(led_q)
-    teams = list(teams)
-    if viewer.role == Role.TEAM_LEAD:
-        led = {t.pk for t in teams}
+    is_lead = viewer.role == Role.TEAM_LEAD
+    # A lead's teams are loaded once, for the filter and as led_team_ids for visible_members.
+    teams = list(services.led_teams(viewer) if is_lead else Team.objects.for_tenant(tenant))
+    led = {t.pk for t in teams} if is_lead else None
     return MatrixScope(
         teams=teams,
         catalog=Catalog(tenant, SkillGroup.objects.filter(active=True)),

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -250,13 +251,16 @@ def _locked(tenant: Tenant, certification: Certification) -> Certification:
     )
 
 
-def led_team_ids(actor: Membership) -> set[int]:
-    ids = set(
-        Team.objects.for_tenant(actor.tenant_id).filter(lead=actor).values_list("pk", flat=True)
-    )
+def led_teams(actor: Membership) -> QuerySet[Team]:
+    """The teams whose agents ``actor`` leads: those naming them lead, and a team lead's own."""
+    led = Q(lead=actor)
     if actor.role == Role.TEAM_LEAD and actor.team_id:
-        ids.add(actor.team_id)
-    return ids
+        led |= Q(pk=actor.team_id)
+    return Team.objects.for_tenant(actor.tenant_id).filter(led)
+
+
+def led_team_ids(actor: Membership) -> set[int]:
+    return set(led_teams(actor).values_list("pk", flat=True))
 
 
 def check_may_decide(*, actor: Membership, cert: Certification) -> None:
