@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
+from .errors import InvalidInput
+
 
 def unstorable_text(value: Any) -> bool:
     """Whether any string (key or value) inside ``value`` cannot be encoded as UTF-8."""
@@ -43,10 +45,11 @@ def unstorable_message() -> str:
 
 
 def loads(raw: bytes | str) -> Any:
-    """``json.loads`` that raises ``ValueError`` for text a database cannot store."""
+    """``json.loads`` (``ValueError`` for malformed JSON) that raises ``InvalidInput``
+    (``malformed_body``) for text a database cannot store."""
     data = json.loads(raw)
     if unstorable_text(data):
-        raise ValueError(unstorable_message())
+        raise InvalidInput(unstorable_message(), code="malformed_body")
     return data
 
 
