@@ -107,3 +107,25 @@ def test_autosave_is_one_lock_one_upsert_and_one_revision_bump(world, django_ass
     answer = AttemptAnswer.objects.get(attempt=attempt, question_id=item["id"])
     assert str(answer.response["choice"]) == str(second)
     assert saved.revision == attempt.revision + 2
+
+
+def test_submitting_a_page_of_answers_costs_the_same_queries_as_one(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from training.models import AttemptAnswer
+
+    quiz = make_quiz(world.tenant, n_questions=6)
+    counts = []
+    for member, n in ((world.agent, 1), (world.other_agent, 6)):
+        attempt = start_attempt(quiz=quiz, membership=member)
+        # Wrong answers both times, so both sittings fail and grade alike.
+        answers = {
+            i["id"]: {"choice": next(c["id"] for c in i["choices"] if not float(c["fraction"]))}
+            for i in attempt.dealt[:n]
+        }
+        with CaptureQueriesContext(connection) as ctx:
+            submit_attempt(attempt=attempt, membership=member, answers=answers)
+        counts.append(len(ctx.captured_queries))
+        assert AttemptAnswer.objects.filter(attempt=attempt).count() == n
+    assert counts[0] == counts[1]
