@@ -198,3 +198,13 @@ def live_login(live_server, page):
         return page
 
     return login
+
+
+@pytest.fixture
+def receiver():
+    """A real HTTP webhook receiver on 127.0.0.1 (tests.scheduling.receiver), stopped after."""
+    from tests.scheduling.receiver import Receiver
+
+    r = Receiver().start()
+    yield r
+    r.stop()

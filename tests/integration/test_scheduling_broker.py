@@ -25,7 +25,6 @@ from scheduling.models import WebhookDelivery
 from tenants.models import OutboxEvent
 from tests.factories import MembershipFactory, TenantFactory
 from tests.scheduling.factories import HOUR, make_certification, make_skill_group, tomorrow_9
-from tests.scheduling.receiver import Receiver
 
 pytestmark = [
     pytest.mark.broker,
@@ -132,13 +131,6 @@ def use_broker():
     yield point
     reset()
     app.conf.update(saved)
-
-
-@pytest.fixture
-def receiver():
-    r = Receiver().start()
-    yield r
-    r.stop()
 
 
 @pytest.fixture

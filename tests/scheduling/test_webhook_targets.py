@@ -30,13 +30,6 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def receiver():
-    r = Receiver().start()
-    yield r
-    r.stop()
-
-
-@pytest.fixture
 def public_only(settings):
     settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = False
 

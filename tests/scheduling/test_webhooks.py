@@ -17,16 +17,8 @@ from tenants.models import OutboxEvent
 from tenants.outbox import publish
 
 from .factories import make_certification, make_skill_group, revoke, shift, tomorrow_9
-from .receiver import Receiver
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def receiver():
-    r = Receiver().start()
-    yield r
-    r.stop()
 
 
 @pytest.fixture
