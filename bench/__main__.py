@@ -43,8 +43,12 @@ def parse_args(argv=None):
     p.add_argument(
         "--exam-workers",
         type=int,
-        default=2,
-        help="gunicorn workers for the exam hall (gunicorn's own advice is 2 x cores + 1)",
+        default=3,
+        help=(
+            "gunicorn workers for the exam hall: one per core plus one, because PostgreSQL "
+            "shares the cores and a worker waiting on it leaves its core idle (gunicorn's own "
+            "advice is 2 x cores + 1; docs/decisions/bench.md)"
+        ),
     )
     p.add_argument(
         "--exam-bound", type=float, default=480, help="stop the exam hall after this many seconds"
