@@ -113,6 +113,7 @@ class Tally:
     retries: int = 0  # how often a client repeats a request that failed (0 in the benchmark)
     unfinished: int = 0
     unacknowledged: int = 0  # autosaves the client never got a 200 for (shown as unsaved)
+    load_started: float = 0.0  # perf_counter() when the trainees were let in
 
     def record(self, kind: str, response) -> None:
         self.requests += 1
@@ -224,7 +225,12 @@ async def _exam(
     seconds: float,
     retries: int = 0,
     bound: float = 0,
+    alone: Tally | None = None,
+    alone_sessions=(),
 ) -> Tally:
+    """The exam hall: every trainee of ``sessions`` at once. First, if ``alone`` is given, the
+    trainees of ``alone_sessions`` sit the quiz one after another with no pauses, recording into
+    ``alone``: what each request costs when nothing else runs (the server's capacity)."""
     import psycopg
 
     tally = Tally(retries=retries)
@@ -253,6 +259,10 @@ async def _exam(
                     await asyncio.sleep(1)
         raise AssertionError("unreachable")
 
+    if alone is not None:
+        for _m, session in alone_sessions:
+            await trainee(server.port, quiz_id, session, alone, dealt_of, 0, random.Random(7), 0)
+    tally.load_started = time.perf_counter()
     interval = max(0.5, seconds / (N_QUESTIONS + 3))
     ramp = min(10.0, seconds / 4)
     rng = random.Random(6)
@@ -329,6 +339,26 @@ def verify(tally: Tally, quiz_id: int, membership_ids: list[int]) -> dict:
     }
 
 
+ALONE_TRAINEES = 20  # sit the quiz one after another before the load, to measure its cost
+REQUEST_KINDS = ("quiz page", "start", "attempt page", "autosave", "submit")
+
+
+def _demand(served_alone: dict, trainees: int, seconds: float) -> dict:
+    """Work the load asks of the server, in worker-seconds per second, from the requests' cost
+    served alone: opening (quiz page, start, attempt page) at the ramp's arrival rate, and the
+    autosaves of all trainees at their pace. Above the workers' count, requests queue."""
+    if not all(k in served_alone for k in ("quiz page", "start", "attempt page", "autosave")):
+        return {}
+    ramp = min(10.0, seconds / 4)  # as _exam paces the trainees
+    interval = max(0.5, seconds / (N_QUESTIONS + 3))
+    opening_ms = sum(served_alone[k]["p50_ms"] for k in ("quiz page", "start", "attempt page"))
+    return {
+        "ramp_s": ramp,
+        "opening": round(trainees / ramp * opening_ms / 1000, 3),
+        "autosave": round(trainees / interval * served_alone["autosave"]["p50_ms"] / 1000, 3),
+    }
+
+
 def _autosave_phases(tally: Tally) -> dict:
     """Autosave latency while trainees were still opening the quiz (until the last attempt page
     was answered) and afterwards: where the tail comes from."""
@@ -369,19 +399,33 @@ def bench_exam_hall(
             )
         ]
     quiz = ensure_quiz(ctx.tenant_id)
-    sessions = make_sessions(ctx.tenant_id, trainees, quiz.pk)
+    # the probe's trainees are others than the measured ones (their attempts are not checked)
+    probe = make_sessions(ctx.tenant_id, trainees + ALONE_TRAINEES, quiz.pk)
+    sessions, probe = probe[:trainees], probe[trainees:]
+    alone = Tally()
     server = start_gunicorn(ctx.env, kind=kind, workers=workers, log=ctx.log)
     try:
         started = time.perf_counter()
         tally = asyncio.run(
-            _exam(server, quiz.pk, sessions, ctx.env["DATABASE_URL"], seconds, bound=bound)
+            _exam(
+                server,
+                quiz.pk,
+                sessions,
+                ctx.env["DATABASE_URL"],
+                seconds,
+                bound=bound,
+                alone=alone,
+                alone_sessions=probe,
+            )
         )
-        duration = time.perf_counter() - started
+        duration = time.perf_counter() - (tally.load_started or started)
         rss = server.worker_rss_mb()
     finally:
         server.stop()
     checks = verify(tally, quiz.pk, [m for m, _s in sessions])
     per_kind = {k: summarise(v) for k, v in tally.latencies.items()}
+    served_alone = {k: summarise(v) for k, v in alone.latencies.items()}
+    demand = _demand(served_alone, trainees, seconds)
     phases = _autosave_phases(tally)
     statuses = {k: dict(v) for k, v in tally.statuses.items()}
     autosave = per_kind.get("autosave", {"p50_ms": 0, "p99_ms": 0, "count": 0})
@@ -428,15 +472,31 @@ def bench_exam_hall(
                 f"; autosave {label}: p50/p99 {phase['p50_ms']:.0f}/{phase['p99_ms']:.0f} ms "
                 f"({phase['count']:,} saves)"
             )
+    if served_alone:
+        notes += (
+            f"; served alone (p50 of {len(probe)} trainees in turn, before the load): "
+            + ", ".join(
+                f"{k} {served_alone[k]['p50_ms']:.1f} ms"
+                for k in REQUEST_KINDS
+                if k in served_alone
+            )
+        )
+    if alone.failures:
+        notes += f"; the served-alone probe failed: {alone.failures[0]}"
+    if demand:
+        notes += (
+            f"; so opening the quiz asks {demand['opening']:.2f} worker-seconds per second "
+            f"({trainees} trainees over a {demand['ramp_s']:.0f} s ramp) and autosaving "
+            f"{demand['autosave']:.2f} once all are in, of {workers} workers on cores that "
+            "PostgreSQL and the load generator share"
+        )
     if missed:
         notes += "; missed: " + ", ".join(missed)
         notes += (
-            f"; the server handled {tally.requests / duration:,.0f} req/s on {workers} workers, so "
-            f"{trainees} clients queue behind each other (compare the autosave phases above: "
-            "quiz page, start and attempt page are the heaviest requests); to close: "
-            "more web cores than this shared 2-core machine (Moodle's reference used 12 web "
-            "vCPUs for 2,000 users), and cheaper start-phase pages (template render, dealing); "
-            "autosave is already one lock, one upsert and one update"
+            "; the tail is the queue of the opening burst (autosave phases above); to close: "
+            "cheaper requests, above all the session, user and membership reads every browser "
+            "request makes (bench/results/latest.md explains), or more web cores than this "
+            "shared 2-core machine (Moodle's reference used 12 web vCPUs for 2,000 users)"
         )
     return [
         Result(
@@ -451,6 +511,8 @@ def bench_exam_hall(
             notes=notes,
             figures={
                 "latency": per_kind,
+                "served_alone": served_alone,
+                "demand_worker_seconds_per_second": demand,
                 "autosave_phases": phases,
                 "statuses": statuses,
                 "checks": checks,

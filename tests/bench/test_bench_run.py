@@ -59,6 +59,16 @@ def test_every_benchmark_runs_at_a_tiny_scale_and_the_exam_hall_loses_nothing(tm
         0,
         0,
     )
+    # The cost of each request served alone is measured, and the load's demand derived from it.
+    figures = results["exam_sync"]["figures"]
+    assert set(figures["served_alone"]) == {
+        "quiz page",
+        "start",
+        "attempt page",
+        "autosave",
+        "submit",
+    }
+    assert figures["demand_worker_seconds_per_second"]["opening"] > 0
     # The refusal path refuses and writes nothing; the valid path writes.
     assert set(results["bulk_invalid"]["figures"]["statuses"]) == {"422"}
     assert set(results["bulk_valid"]["figures"]["statuses"]) == {"201"}
