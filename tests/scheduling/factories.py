@@ -15,6 +15,18 @@ from tenants.models import Membership
 DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
 
+# Windows every endpoint taking ``start``/``end`` refuses, with the error code it answers
+# (``scheduling.api.parse_window``).
+BAD_WINDOWS = [
+    ({"start": "2026-03-02T08:00:00", "end": "2026-03-02T16:00:00+08:00"}, "naive_datetime"),
+    (
+        {"start": "2026-03-02T16:00:00+08:00", "end": "2026-03-02T08:00:00+08:00"},
+        "invalid_window",
+    ),
+    ({"start": "yesterday", "end": "2026-03-02T08:00:00+08:00"}, "invalid_datetime"),
+    ({"start": "2026-03-02T08:00:00+08:00", "end": ""}, "missing_window"),
+]
+
 
 def make_skill_group(tenant, code: str = "telecom", **extra) -> SkillGroup:
     return SkillGroup.objects.create(

@@ -13,7 +13,15 @@ from certification.models import Certification
 from scheduling.models import IdempotencyRecord, ShiftAssignment
 from tests.factories import MembershipFactory
 
-from .factories import DAY, HOUR, make_certification, make_skill_group, shift, tomorrow_9
+from .factories import (
+    BAD_WINDOWS,
+    DAY,
+    HOUR,
+    make_certification,
+    make_skill_group,
+    shift,
+    tomorrow_9,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -106,18 +114,7 @@ def test_eligible_agents_answer_has_the_documented_shape(world, group, api):
     assert {r["name"] for r in body["results"]} >= {"Mei Chen"}
 
 
-@pytest.mark.parametrize(
-    ("params", "code"),
-    [
-        ({"start": "2026-03-02T08:00:00", "end": "2026-03-02T16:00:00+08:00"}, "naive_datetime"),
-        (
-            {"start": "2026-03-02T16:00:00+08:00", "end": "2026-03-02T08:00:00+08:00"},
-            "invalid_window",
-        ),
-        ({"start": "yesterday", "end": "2026-03-02T08:00:00+08:00"}, "invalid_datetime"),
-        ({"start": "2026-03-02T08:00:00+08:00"}, "missing_window"),
-    ],
-)
+@pytest.mark.parametrize(("params", "code"), BAD_WINDOWS)
 def test_eligible_agents_bad_windows_answer_400_with_a_code(group, api, params, code):
     response = api.get(f"{BASE}/skill-groups/telecom/eligible-agents/", params)
     assert response.status_code == 400

@@ -16,7 +16,7 @@ from scheduling.api import MAX_ELIGIBILITY_AGENTS
 from scheduling.models import ShiftAssignment
 from tests.factories import MembershipFactory
 
-from .factories import DAY, HOUR, make_certification, make_skill_group, tomorrow_9
+from .factories import BAD_WINDOWS, DAY, HOUR, make_certification, make_skill_group, tomorrow_9
 
 pytestmark = pytest.mark.django_db
 
@@ -183,18 +183,7 @@ def test_odd_employee_ids_are_unknown_agents(world, group, api, weird):
     assert answers[weird]["reason"] == "unknown_agent"
 
 
-@pytest.mark.parametrize(
-    ("params", "code"),
-    [
-        ({"start": "2026-03-02T08:00:00", "end": "2026-03-02T16:00:00+08:00"}, "naive_datetime"),
-        (
-            {"start": "2026-03-02T16:00:00+08:00", "end": "2026-03-02T08:00:00+08:00"},
-            "invalid_window",
-        ),
-        ({"start": "yesterday", "end": "2026-03-02T08:00:00+08:00"}, "invalid_datetime"),
-        ({"start": "2026-03-02T08:00:00+08:00", "end": ""}, "missing_window"),
-    ],
-)
+@pytest.mark.parametrize(("params", "code"), BAD_WINDOWS)
 def test_bad_windows_answer_400_like_eligible_agents(world, group, api, params, code):
     response = check(api, "A1", **params)
     assert response.status_code == 400
