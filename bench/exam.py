@@ -263,8 +263,7 @@ async def _exam(
         for _m, session in alone_sessions:
             await trainee(server.port, quiz_id, session, alone, dealt_of, 0, random.Random(7), 0)
     tally.load_started = time.perf_counter()
-    interval = max(0.5, seconds / (N_QUESTIONS + 3))
-    ramp = min(10.0, seconds / 4)
+    ramp, interval = pacing(seconds)
     rng = random.Random(6)
     tasks = [
         asyncio.ensure_future(
@@ -343,14 +342,19 @@ ALONE_TRAINEES = 20  # sit the quiz one after another before the load, to measur
 REQUEST_KINDS = ("quiz page", "start", "attempt page", "autosave", "submit")
 
 
+def pacing(seconds: float) -> tuple[float, float]:
+    """How an exam hall of about ``seconds`` paces its trainees: they arrive spread over the
+    ramp (seconds) and save an answer about every interval (seconds)."""
+    return min(10.0, seconds / 4), max(0.5, seconds / (N_QUESTIONS + 3))
+
+
 def _demand(served_alone: dict, trainees: int, seconds: float) -> dict:
     """Work the load asks of the server, in worker-seconds per second, from the requests' cost
     served alone: opening (quiz page, start, attempt page) at the ramp's arrival rate, and the
     autosaves of all trainees at their pace. Above the workers' count, requests queue."""
     if not all(k in served_alone for k in ("quiz page", "start", "attempt page", "autosave")):
         return {}
-    ramp = min(10.0, seconds / 4)  # as _exam paces the trainees
-    interval = max(0.5, seconds / (N_QUESTIONS + 3))
+    ramp, interval = pacing(seconds)
     opening_ms = sum(served_alone[k]["p50_ms"] for k in ("quiz page", "start", "attempt page"))
     return {
         "ramp_s": ramp,
