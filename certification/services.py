@@ -511,7 +511,7 @@ def bulk_approve(
     """Approve several; each one in its own transaction, so one refusal does not undo the others.
     Returns (approved, [(id, why not)])."""
     approved, refused = [], []
-    for cert in Certification.objects.for_tenant(tenant).filter(pk__in=certification_ids):
+    for cert in Certification.objects.for_tenant(tenant).filter(pk__any_of=certification_ids):
         try:
             approved.append(
                 approve_certification(
@@ -635,7 +635,7 @@ def expire_due_certifications(*, now: datetime | None = None) -> int:
     if not ids:
         return 0
     rows = (
-        Certification.objects.filter(pk__in=ids)
+        Certification.objects.filter(pk__any_of=ids)
         .order_by("tenant_id", "pk")
         .values_list(
             "pk",
@@ -760,13 +760,13 @@ def send_expiry_reminders(*, now: datetime | None = None) -> int:
         ids = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True))
         if not ids:
             continue
-        claimed = Certification.objects.filter(pk__in=ids, reminded_at__isnull=True).update(
+        claimed = Certification.objects.filter(pk__any_of=ids, reminded_at__isnull=True).update(
             reminded_at=now
         )
         if not claimed:
             continue
         certs = list(
-            Certification.objects.filter(pk__in=ids, reminded_at=now).select_related(
+            Certification.objects.filter(pk__any_of=ids, reminded_at=now).select_related(
                 "membership__user", "skill_group"
             )
         )
@@ -822,9 +822,11 @@ def start_recertification(*, tenant: Tenant, curriculum: Curriculum) -> int:
     if not ids:
         return 0
     deadline = now + timedelta(days=grace_days())
-    Certification.objects.filter(pk__in=ids, grace_until__isnull=True).update(grace_until=deadline)
+    Certification.objects.filter(pk__any_of=ids, grace_until__isnull=True).update(
+        grace_until=deadline
+    )
     certs = list(
-        Certification.objects.filter(pk__in=ids, grace_until=deadline).select_related(
+        Certification.objects.filter(pk__any_of=ids, grace_until=deadline).select_related(
             "membership__user", "skill_group"
         )
     )
@@ -873,7 +875,7 @@ def evaluate_recent_progress(*, now: datetime | None = None) -> int:
         )
     )
     memberships = Membership.objects.filter(
-        pk__in={m for _t, m in pairs}, active=True
+        pk__any_of={m for _t, m in pairs}, active=True
     ).select_related("tenant")
     count = 0
     for membership in memberships:

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "training",
     "certification",
     "scheduling",
+    "skillgate",
 ]
 
 MIDDLEWARE = [

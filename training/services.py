@@ -74,7 +74,7 @@ def enroll_agents(
         return 0
     existing = set(
         Enrollment.objects.for_tenant(tenant)
-        .filter(curriculum_id__in=curriculum_ids, membership_id__in=membership_ids)
+        .filter(curriculum_id__in=curriculum_ids, membership_id__any_of=membership_ids)
         .values_list("membership_id", "curriculum_id")
     )
     wanted = [
@@ -93,7 +93,7 @@ def enroll_agents(
     if due_at is not None and existing:
         Enrollment.objects.for_tenant(tenant).filter(
             curriculum_id__in=curriculum_ids,
-            membership_id__in=membership_ids,
+            membership_id__any_of=membership_ids,
             completed_at__isnull=True,
         ).exclude(due_at=due_at).update(due_at=due_at)
     logger.info(
