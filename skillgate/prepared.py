@@ -1,13 +1,12 @@
-"""Prepared statements for the few hot reads that are worth one (PostgreSQL).
+"""Prepared statements for the few hot reads that are worth one from their first use (PostgreSQL).
 
-Django sends ORM queries with client-side binding and never prepares them (a connection pooler
-in transaction mode would lose the prepared statements). That is right for most queries, but
-the eligibility check runs before every shift placement and its one query spends more time
-being planned by PostgreSQL (~0.17 ms) than executed (~0.06 ms). A cursor from
-``prepared_cursor()`` binds parameters on the server and asks psycopg to prepare each
-statement on its first use on a connection, so PostgreSQL plans it once per connection. It
-also asks for binary results, which psycopg decodes in C, where Django's text timestamptz
-loader is Python. Measured on the benchmark data: 0.51 ms -> 0.19 ms per check of ten agents.
+With server-side binding (``DATABASE_SERVER_SIDE_BINDING``, the default) psycopg prepares any
+ORM query from its 5th use on a connection. The eligibility check runs before every shift
+placement and its one query spends more time being planned by PostgreSQL (~0.17 ms) than
+executed (~0.06 ms), so a cursor from ``prepared_cursor()`` prepares it on its FIRST use, and
+keeps doing so when server-side binding is switched off for the ORM. It also asks for binary
+results, which psycopg decodes in C, where Django's text timestamptz loader is Python.
+Measured on the benchmark data: 0.51 ms -> 0.19 ms per check of ten agents.
 
 ``DATABASE_PREPARED_STATEMENTS=false`` (settings: ``prepare_threshold`` None, Django's own
 default) sends the statements unprepared, still server-bound: for PgBouncer in transaction mode

@@ -110,12 +110,15 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     }
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 if IS_POSTGRES:
-    # ORM queries are never prepared (client-side binding); this lets skillgate.prepared's hot
-    # reads be, once per connection. Off for poolers that lose them (PgBouncer in transaction
-    # mode before 1.21).
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
-        5 if env_bool("DATABASE_PREPARED_STATEMENTS", True) else None
-    )
+    # Django's backend plus the bind-parameter limit of server-side binding (see its module).
+    DATABASES["default"]["ENGINE"] = "skillgate.postgresql"
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    # Server-side binding: PostgreSQL receives each statement once with its values apart, and
+    # psycopg prepares a statement from its 5th use on a connection, so repeated queries are
+    # planned once (docs/decisions/bench.md: the exam hall's CPU). Prepared statements are
+    # lost by PgBouncer in transaction mode before 1.21: DATABASE_PREPARED_STATEMENTS=false.
+    _options["server_side_binding"] = env_bool("DATABASE_SERVER_SIDE_BINDING", True)
+    _options["prepare_threshold"] = 5 if env_bool("DATABASE_PREPARED_STATEMENTS", True) else None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

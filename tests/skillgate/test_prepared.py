@@ -1,16 +1,11 @@
 """skillgate.prepared: hot reads planned once per connection, answered like the ORM's cursor."""
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from skillgate.prepared import prepared_cursor
 
-ROOT = Path(__file__).resolve().parents[2]
 SQL = "SELECT id, name, created_at /* prepared-test */ FROM tenants_tenant WHERE id = %s"
 
 
@@ -43,7 +38,7 @@ def test_postgresql_plans_the_statement_once_per_connection(world):
     assert rows(prepared_cursor, world.tenant.pk)[0][2] == world.tenant.created_at
     rows(prepared_cursor, world.other_tenant.pk)
     assert len([s for s in prepared_statements() if "prepared-test" in s]) == 1
-    rows(connection.cursor, world.tenant.pk)  # ORM-style queries are never prepared
+    rows(connection.cursor, world.tenant.pk)  # the ordinary cursor: not on a first use
     assert len([s for s in prepared_statements() if "prepared-test" in s]) == 1
 
 
@@ -61,22 +56,3 @@ def test_switched_off_statements_run_unprepared_with_the_same_answer(world, monk
 def test_database_errors_are_djangos(world):
     with pytest.raises(DatabaseError), transaction.atomic(), prepared_cursor() as cursor:
         cursor.execute("SELECT no_such_column FROM tenants_tenant")
-
-
-@pytest.mark.parametrize(("value", "expected"), [("", 5), ("true", 5), ("false", None)])
-def test_database_prepared_statements_setting(value, expected):
-    script = (
-        "from skillgate import settings; "
-        "print(settings.DATABASES['default']['OPTIONS']['prepare_threshold'])"
-    )
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "DEBUG": "true",
-        "DATABASE_URL": "postgres://someone@db.invalid:5432/skillgate",
-        "DATABASE_PREPARED_STATEMENTS": value,
-    }
-    out = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == str(expected)
