@@ -187,7 +187,7 @@ def create_assignments(
     # its time constructing and preparing objects.
     members: dict[str, int] = dict(
         Membership.objects.for_tenant(tenant)
-        .filter(employee_id__in={item.employee_id for _i, item in candidates}, active=True)
+        .filter(employee_id__any_of={item.employee_id for _i, item in candidates}, active=True)
         .values_list("employee_id", "pk")
     )
     groups: dict[str, int] = dict(
@@ -203,7 +203,7 @@ def create_assignments(
         # guard links (the lowest id that covers the window).
         for m_id, g_id, *facts in (
             Certification.objects.for_tenant(tenant)
-            .filter(membership_id__in=member_ids, skill_group_id__in=set(groups.values()))
+            .filter(membership_id__any_of=member_ids, skill_group_id__in=set(groups.values()))
             .order_by("pk")
             .values_list(
                 "membership_id",
@@ -221,7 +221,7 @@ def create_assignments(
         for m_id, s, e in (
             ShiftAssignment.objects.for_tenant(tenant)
             .filter(
-                membership_id__in=member_ids,
+                membership_id__any_of=member_ids,
                 status=ShiftAssignment.Status.SCHEDULED,
                 starts_at__lt=hi,
                 ends_at__gt=lo,
