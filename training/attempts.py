@@ -369,8 +369,8 @@ def save_answer(
     expected_revision: int | None = None,
     now: datetime | None = None,
 ) -> Attempt:
-    """Autosave one answer (saved at ``now``, judged against the deadline at ``now``); returns the
-    attempt with its new ``revision``.
+    """Autosave one answer (saved at ``now``, judged against the deadline at ``now``); returns
+    ``attempt`` itself with its new ``revision`` (and state and deadline as locked).
 
     Refused (nothing written): another agent's attempt (NotFound), a question not dealt or a
     choice not of the question (InvalidInput), a closed attempt (Conflict ``attempt_closed``) or
@@ -380,13 +380,23 @@ def save_answer(
     cleaned = clean_response(item, response)
     now = now or timezone.now()
     with transaction.atomic():
-        locked = _lock(attempt.pk)
+        # Lock the attempt and read only what can change under us; the dealt questions were
+        # frozen when it started, so ``attempt``'s own are the ones to check against.
+        locked = (
+            Attempt.objects.select_for_update()
+            .only("state", "deadline", "revision")
+            .get(pk=attempt.pk)
+        )
         _check_open(locked, now)
         _check_revision(locked, expected_revision)
-        _write_answers(locked, {item["id"]: cleaned}, now)
+        _write_answers(attempt, {item["id"]: cleaned}, now)
         locked.revision += 1
         locked.save(update_fields=["revision"])
-    return locked
+    # The caller's instance with what the lock read, so a following save or submit starts there.
+    attempt.state = locked.state
+    attempt.deadline = locked.deadline
+    attempt.revision = locked.revision
+    return attempt
 
 
 def _check_revision(locked: Attempt, expected_revision: int | None) -> None:

@@ -123,17 +123,14 @@ def quiz(request, pk: int):
     return render(request, "training/quiz.html", {"quiz": obj, "status": status})
 
 
-def _own_attempt(request, pk: int) -> Attempt:
+def _own_attempt(request, pk: int, *, with_quiz: bool = True) -> Attempt:
     """Only the agent's own attempts exist for them: another user's id answers 404."""
     if request.membership is None:
         raise Http404
-    return get_for_tenant_or_404(
-        Attempt.objects.filter(membership=request.membership).select_related(
-            "quiz", "quiz__curriculum"
-        ),
-        request.tenant,
-        pk=pk,
-    )
+    attempts = Attempt.objects.filter(membership=request.membership)
+    if with_quiz:
+        attempts = attempts.select_related("quiz", "quiz__curriculum")
+    return get_for_tenant_or_404(attempts, request.tenant, pk=pk)
 
 
 def _answers_from_form(attempt: Attempt, post, question_ids) -> dict:
@@ -275,7 +272,9 @@ def _json_body(request) -> dict:
 @require_POST
 def attempt_save(request, pk: int):
     """Autosave one answer: ``{"question": id, "response": {...}}`` → ``{"revision": n}``."""
-    obj = _own_attempt(request, pk)
+    # The dealt questions are all autosave reads: the hall's most frequent request skips
+    # building the quiz and its curriculum.
+    obj = _own_attempt(request, pk, with_quiz=False)
     try:
         body = _json_body(request)
         saved = engine.save_answer(
