@@ -14,7 +14,6 @@ of a tenant); ``__in`` stays right for short lists and for subqueries. A subquer
 
 from __future__ import annotations
 
-from django.core.exceptions import EmptyResultSet
 from django.db.models import Field, ForeignObject, lookups
 from django.db.models.expressions import ColPairs
 from django.db.models.fields.related_lookups import RelatedIn
@@ -28,11 +27,9 @@ class AnyOf(lookups.In):
         if not self.rhs_is_direct_value() or isinstance(self.lhs, ColPairs):
             return self.as_sql(compiler, connection)
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        # NULL equals nothing, as in In.process_rhs; duplicates cost nothing but bytes.
-        values = [v for v in dict.fromkeys(self.rhs) if v is not None]
-        if not values:
-            raise EmptyResultSet
-        _sqls, params = self.batch_process_rhs(compiler, connection, values)
+        # In's own preparation: NULLs dropped, duplicates removed, an empty list matches nothing
+        # without a query; only its "(%s, %s, ...)" placeholder is not used.
+        _placeholder, params = self.process_rhs(compiler, connection)
         # The cast names the element type, so psycopg need not guess one from the values
         # (it would pick int2[] for small numbers) and the plan is the one for the column.
         element = self.lhs.output_field.cast_db_type(connection)
