@@ -2,11 +2,17 @@
 
 With ``OPTIONS["server_side_binding"]`` (``DATABASE_SERVER_SIDE_BINDING``) every value is a
 bind parameter, and PostgreSQL's protocol counts them in 16 bits: a statement takes at most
-65,535. Django 5.2 does not know that for PostgreSQL (ticket #36822), so ``bulk_create``,
-``bulk_update`` and the deletion collector would send one statement for any number of rows and
-fail past the limit where client-side binding works. Declaring the limit makes Django split
-them into batches, as it does on SQLite. ``__in`` lists are not split by Django on any
-database: long ones use ``__any_of`` (skillgate.lookups).
+65,535. Django 5.2 does not know that for PostgreSQL (ticket #36822), so the operations that
+size their batches by it (``bulk_update``, ``in_bulk``, the deletion collector's per-batch
+lookups of related rows, ``bulk_create`` where it cannot send arrays) would send one statement
+for any number of rows and fail past the limit where client-side binding works. Declaring the
+limit makes Django split them, as it does on SQLite.
+
+Not covered, because Django combines the batches again: a delete whose rows are referenced
+through ``SET_NULL``/``SET_DEFAULT`` updates all referencing rows with one ``OR`` of the
+batches. No service deletes that many such rows; an admin "delete selected" of more than
+65,535 teams or memberships would fail. ``__in`` lists are never split by Django: long ones use
+``__any_of`` (skillgate.lookups).
 """
 
 from django.db.backends.postgresql import base, features, operations
