@@ -13,7 +13,9 @@
    assignment of that agent and skill group that has not ended yet and is no longer covered by an
    active certification is cancelled, with a reason, and one ``assignment.cancelled`` row per
    assignment is written to the outbox, all in the transaction of the certification change. This
-   holds for SQL written behind the application's back too.
+   holds for SQL written behind the application's back too. On PostgreSQL the cascade runs once
+   per statement over its transition tables (one pass for a sweep of thousands of rows); SQLite
+   has only row triggers.
 
 The error raised by the guard carries ``GUARD_MESSAGE`` so the application can recognise it.
 """
@@ -78,44 +80,49 @@ CREATE TRIGGER sched_assignment_guard
 
 CREATE OR REPLACE FUNCTION sched_certification_cascade() RETURNS trigger
 LANGUAGE plpgsql AS $$
-DECLARE
-    reason_code text;
-    reason_text text;
 BEGIN
-    IF OLD.status <> 'active' THEN
+    -- One set-based pass per statement (transition tables), not one query per updated row:
+    -- the expiry sweep updates 10,000 certifications in one statement.
+    IF NOT EXISTS (SELECT 1 FROM old_rows WHERE status = 'active') THEN
         RETURN NULL;
     END IF;
-    IF NEW.status = 'active'
-       AND NEW.valid_until IS NOT DISTINCT FROM OLD.valid_until
-       AND NEW.valid_from IS NOT DISTINCT FROM OLD.valid_from
-       AND NEW.membership_id = OLD.membership_id AND NEW.skill_group_id = OLD.skill_group_id THEN
-        RETURN NULL;
-    END IF;
-    IF NEW.status = 'active' THEN
-        reason_code := 'certification_window_changed';
-        reason_text := 'Certification validity changed; the shift is no longer covered.';
-    ELSE
-        reason_code := 'certification_' || NEW.status;
-        reason_text := 'Certification ' || NEW.status || '; the shift is no longer covered.';
-    END IF;
-    WITH cancelled AS (
+    WITH changed AS (
+        SELECT o.id, o.tenant_id, o.membership_id, o.skill_group_id,
+               CASE WHEN n.status = 'active' THEN 'certification_window_changed'
+                    ELSE 'certification_' || n.status END AS reason_code,
+               CASE WHEN n.status = 'active'
+                    THEN 'Certification validity changed; the shift is no longer covered.'
+                    ELSE 'Certification ' || n.status || '; the shift is no longer covered.'
+               END AS reason_text
+          FROM old_rows o
+          JOIN new_rows n ON n.id = o.id
+         WHERE o.status = 'active'
+           AND NOT (n.status = 'active'
+                    AND n.valid_until IS NOT DISTINCT FROM o.valid_until
+                    AND n.valid_from IS NOT DISTINCT FROM o.valid_from
+                    AND n.membership_id = o.membership_id
+                    AND n.skill_group_id = o.skill_group_id)
+    ), cancelled AS (
+        -- A shift matched by two changed certifications of its pair is updated (and
+        -- reported) once: UPDATE ... FROM takes one of the matching rows.
         UPDATE {ASSIGNMENT} a
-           SET status = 'cancelled', cancelled_at = clock_timestamp(), cancel_reason = reason_text
-         WHERE a.tenant_id = OLD.tenant_id
-           AND a.membership_id = OLD.membership_id
-           AND a.skill_group_id = OLD.skill_group_id
+           SET status = 'cancelled', cancelled_at = clock_timestamp(), cancel_reason = c.reason_text
+          FROM changed c
+         WHERE a.tenant_id = c.tenant_id
+           AND a.membership_id = c.membership_id
+           AND a.skill_group_id = c.skill_group_id
            AND a.status = 'scheduled'
            AND a.ends_at > clock_timestamp()
            AND NOT EXISTS (
-               SELECT 1 FROM {CERTIFICATION} c
-                WHERE c.tenant_id = a.tenant_id
-                  AND c.membership_id = a.membership_id
-                  AND c.skill_group_id = a.skill_group_id
-                  AND c.status = 'active'
-                  AND c.valid_from <= a.starts_at
-                  AND c.valid_until >= a.ends_at)
+               SELECT 1 FROM {CERTIFICATION} k
+                WHERE k.tenant_id = a.tenant_id
+                  AND k.membership_id = a.membership_id
+                  AND k.skill_group_id = a.skill_group_id
+                  AND k.status = 'active'
+                  AND k.valid_from <= a.starts_at
+                  AND k.valid_until >= a.ends_at)
         RETURNING a.id, a.tenant_id, a.membership_id, a.skill_group_id, a.starts_at, a.ends_at,
-                  a.external_ref
+                  a.external_ref, c.id AS certification_id, c.reason_code, c.reason_text
     )
     INSERT INTO {OUTBOX} (tenant_id, event_type, payload, created_at, dispatched_at)
     SELECT x.tenant_id, 'assignment.cancelled',
@@ -126,14 +133,14 @@ BEGIN
                'starts_at', to_char(x.starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
                'ends_at', to_char(x.ends_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
                'external_ref', x.external_ref,
-               'reason', reason_text,
-               'reason_code', reason_code,
-               'certification_id', OLD.id),
+               'reason', x.reason_text,
+               'reason_code', x.reason_code,
+               'certification_id', x.certification_id),
            clock_timestamp(), NULL
       FROM cancelled x
       JOIN {MEMBERSHIP} m ON m.id = x.membership_id
       JOIN {SKILL_GROUP} g ON g.id = x.skill_group_id
-     ORDER BY x.starts_at, x.id;
+     ORDER BY x.certification_id, x.starts_at, x.id;
     RETURN NULL;
 END;
 $$;
@@ -141,7 +148,8 @@ $$;
 DROP TRIGGER IF EXISTS sched_certification_cascade ON {CERTIFICATION};
 CREATE TRIGGER sched_certification_cascade
     AFTER UPDATE ON {CERTIFICATION}
-    FOR EACH ROW EXECUTE FUNCTION sched_certification_cascade();
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION sched_certification_cascade();
 """
 
 PG_REVERSE = f"""
@@ -272,6 +280,13 @@ def _run(schema_editor, *, forward: bool) -> None:
             schema_editor.execute(statement, params=None)
     else:  # pragma: no cover - only the two supported databases
         raise RuntimeError(f"No shift-assignment guard for database vendor {vendor!r}")
+
+
+def install_statement_cascade(apps, schema_editor) -> None:
+    """Databases migrated before the cascade became a statement trigger get it (PostgreSQL;
+    ``PG_FORWARD`` replaces the function and the trigger, so running it again is safe)."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(PG_FORWARD, params=None)
 
 
 def is_guard_error(exc: BaseException) -> bool:

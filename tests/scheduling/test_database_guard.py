@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import DatabaseError, connection, transaction
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from certification.models import Certification
@@ -237,3 +238,37 @@ def test_unrelated_certification_update_cancels_nothing(world, group):
     a.refresh_from_db()
     assert a.status == "scheduled"
     assert not OutboxEvent.objects.filter(event_type="assignment.cancelled").exists()
+
+
+def test_one_statement_expiring_many_certifications_cancels_each_shift_once(world, group):
+    """The expiry sweep changes thousands of certifications in one UPDATE: every shift they no
+    longer cover is cancelled once, its event names its own certification and tenant, and a
+    certification the statement leaves active keeps its shifts."""
+    other_group = make_skill_group(world.other_tenant, "telecom")
+    start = tomorrow_9()
+    mine = make_certification(world.agent, group)
+    theirs = make_certification(world.other_agent_b, other_group)
+    kept = make_certification(world.other_agent, group)
+    my_shifts = [shift(world.agent, group, start=start + i * DAY) for i in range(2)]
+    their_shift = shift(world.other_agent_b, other_group, start=start)
+    kept_shift = shift(world.other_agent, group, start=start)
+
+    Certification.objects.filter(pk__in=[mine.pk, theirs.pk, kept.pk]).update(
+        status=Case(When(pk=kept.pk, then=F("status")), default=Value("expired"))
+    )
+
+    status = dict(ShiftAssignment.objects.values_list("pk", "status"))
+    assert [status[a.pk] for a in [*my_shifts, their_shift]] == ["cancelled"] * 3
+    assert status[kept_shift.pk] == "scheduled"
+    events = OutboxEvent.objects.filter(event_type="assignment.cancelled").order_by("pk")
+    assert [
+        (e.tenant_id, e.payload["assignment_id"], e.payload["certification_id"]) for e in events
+    ] == sorted(
+        [
+            (world.tenant.pk, my_shifts[0].pk, mine.pk),
+            (world.tenant.pk, my_shifts[1].pk, mine.pk),
+            (world.other_tenant.pk, their_shift.pk, theirs.pk),
+        ],
+        key=lambda e: (e[2], e[1]),
+    )
+    assert {e.payload["reason_code"] for e in events} == {"certification_expired"}
