@@ -26,7 +26,7 @@ from tenants.outbox import publish, publish_many
 from training.models import Attempt, Curriculum, LessonCompletion, Quiz
 
 from .chain import EventSpec, append_events
-from .messages import notification_text
+from .messages import NotificationTexts
 from .models import (
     Certification,
     EmailMessage,
@@ -191,8 +191,9 @@ def _notify(*, tenant_id: int, language: str, notices: list[Notice]) -> None:
     now = timezone.now()
     notifications, emails = [], []
     with translation.override(language):
+        texts = NotificationTexts()
         for notice in notices:
-            subject, body = notification_text(notice.kind, notice.params)
+            subject, body = texts.render(notice.kind, notice.params)
             notifications.append(
                 (
                     tenant_id,

@@ -22,13 +22,18 @@ from django.db import connection, models
 from django.utils import timezone
 
 
-def _json_value(value, vendor: str):
-    if isinstance(value, datetime):
-        # PostgreSQL casts ISO 8601 with its offset; SQLite stores Django's own text form.
-        if vendor == "postgresql":
-            return value.isoformat()
-        return connection.ops.adapt_datetimefield_value(value)
-    return value
+def _json_value(vendor: str):
+    """What ``json.dumps`` cannot write itself (it calls this only for those values, so rows of
+    plain ints and strings cost no Python call per value)."""
+    # PostgreSQL casts ISO 8601 with its offset; SQLite stores Django's own text form.
+    adapt = (
+        datetime.isoformat if vendor == "postgresql" else connection.ops.adapt_datetimefield_value
+    )
+
+    def default(value):
+        return adapt(value) if isinstance(value, datetime) else str(value)
+
+    return default
 
 
 def _default(field: models.Field):
@@ -70,8 +75,8 @@ def insert_rows(
         stamped = getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
         if field.has_default() or stamped or not field.null:
             concrete.append(field)
-            extra.append(_json_value(_default(field), vendor))
-    payload = [[*(_json_value(v, vendor) for v in row), *extra] for row in rows]
+            extra.append(_default(field))
+    payload = [[*row, *extra] for row in rows]
     if not payload:
         return []
     qn = connection.ops.quote_name
@@ -84,7 +89,9 @@ def insert_rows(
     sql = f"INSERT INTO {qn(opts.db_table)} ({columns}) SELECT {exprs} FROM {source}"  # noqa: S608 - identifiers from model metadata
     if returning:
         sql += f" RETURNING {qn(opts.pk.column)}"
-    document = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str)
+    document = json.dumps(
+        payload, ensure_ascii=False, separators=(",", ":"), default=_json_value(vendor)
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, [document])
         if returning:
