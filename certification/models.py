@@ -153,6 +153,12 @@ class Certification(TenantScopedModel):
                 condition=Q(status="active"),
                 name="cert_active_until",
             ),
+            # The expiry sweep's other half: certifications in a recertification grace period.
+            models.Index(
+                fields=["tenant", "grace_until"],
+                condition=Q(status="active", grace_until__isnull=False),
+                name="cert_active_grace",
+            ),
         ]
 
     def __str__(self) -> str:
