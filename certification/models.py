@@ -79,6 +79,7 @@ class Requirement(TenantScopedModel):
                 name="requirement_min_score_range",
             ),
         ]
+        indexes = [models.Index(fields=["tenant", "skill_group"], name="requirement_tenant_group")]
 
 
 class Certification(TenantScopedModel):
@@ -256,7 +257,8 @@ class EmailMessage(TenantScopedModel):
                 fields=["tenant", "created_at"],
                 condition=Q(sent_at__isnull=True),
                 name="email_unsent",
-            )
+            ),
+            models.Index(fields=["tenant", "created_at"], name="email_tenant_created"),
         ]
 
     def __str__(self) -> str:

@@ -94,6 +94,7 @@ class WebhookEndpoint(TenantScopedModel):
     class Meta:
         verbose_name = _("webhook endpoint")
         verbose_name_plural = _("webhook endpoints")
+        indexes = [models.Index(fields=["tenant", "created_at"], name="webhook_tenant_created")]
 
     def __str__(self) -> str:
         return self.url
@@ -133,7 +134,11 @@ class WebhookDelivery(TenantScopedModel):
                 fields=["tenant", "next_attempt_at"],
                 condition=Q(status="pending"),
                 name="delivery_due",
-            )
+            ),
+            # The endpoint's delivery log in the admin and the replay lookup.
+            models.Index(
+                fields=["tenant", "endpoint", "-created_at"], name="delivery_tenant_endpoint"
+            ),
         ]
 
 
@@ -148,3 +153,6 @@ class WebhookAttempt(TenantScopedModel):
         verbose_name = _("webhook attempt")
         verbose_name_plural = _("webhook attempts")
         ordering = ["at"]
+        indexes = [
+            models.Index(fields=["tenant", "delivery"], name="webhookattempt_tenant_delivery")
+        ]

@@ -7,4 +7,4 @@ class TenantsConfig(AppConfig):
     verbose_name = _("Tenants and people")
 
     def ready(self):
-        from . import schema  # noqa: F401  (registers the API key security scheme)
+        from . import checks, schema  # noqa: F401  (register the checks and the API key scheme)

@@ -73,8 +73,15 @@ TenantManager = models.Manager.from_queryset(TenantQuerySet)
 class TenantScopedModel(models.Model):
     """Base of every tenant-owned row: a non-null tenant and a manager with for_tenant()."""
 
+    # No index of its own: every tenant-scoped model declares an index or unique constraint
+    # that starts with the tenant (checked by tenants.checks), which serves tenant lookups and
+    # the tenant's deletion; a second, single-column index would only slow every write.
     tenant = models.ForeignKey(
-        Tenant, on_delete=models.CASCADE, related_name="+", verbose_name=_("tenant")
+        Tenant,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("tenant"),
+        db_index=False,
     )
 
     objects = TenantManager()
@@ -186,6 +193,7 @@ class ApiKey(TenantScopedModel):
                 name="apikey_unique_active_name",
             )
         ]
+        indexes = [models.Index(fields=["tenant", "created_at"], name="apikey_tenant_created")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"

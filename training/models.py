@@ -200,6 +200,7 @@ class Choice(TenantScopedModel):
                 condition=Q(fraction__gte=-1) & Q(fraction__lte=1), name="choice_fraction_range"
             )
         ]
+        indexes = [models.Index(fields=["tenant", "question"], name="choice_tenant_question")]
 
     def __str__(self) -> str:
         return self.text[:80]
@@ -243,6 +244,7 @@ class Quiz(TenantScopedModel):
                 condition=Q(pass_mark_percent__lte=100), name="quiz_pass_mark_range"
             )
         ]
+        indexes = [models.Index(fields=["tenant", "curriculum"], name="quiz_tenant_curriculum")]
 
     def __str__(self) -> str:
         return self.title
@@ -260,6 +262,7 @@ class QuizQuestion(TenantScopedModel):
         constraints = [
             models.UniqueConstraint(fields=["quiz", "question"], name="quizquestion_unique")
         ]
+        indexes = [models.Index(fields=["tenant", "quiz"], name="quizquestion_tenant_quiz")]
 
 
 class QuizRandomRule(TenantScopedModel):
@@ -273,6 +276,7 @@ class QuizRandomRule(TenantScopedModel):
         verbose_name = _("random question rule")
         verbose_name_plural = _("random question rules")
         constraints = [models.CheckConstraint(condition=Q(count__gte=1), name="randomrule_count")]
+        indexes = [models.Index(fields=["tenant", "quiz"], name="randomrule_tenant_quiz")]
 
 
 class Enrollment(TenantScopedModel):
