@@ -34,10 +34,15 @@ def main() -> None:
     with transaction.atomic(), connection.cursor() as cur:
         dataset.ensure_due(cur, tenant, round(total * 0.01))
     statements = []
+    db_seconds = [0.0]
 
     def count(execute, sql, params, many, context):
         statements.append(sql.split(None, 1)[0].upper())
-        return execute(sql, params, many, context)
+        t = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            db_seconds[0] += time.perf_counter() - t
 
     before = rss_mb()
     commit_hooks = {}
@@ -49,11 +54,22 @@ def main() -> None:
         commit_hooks["s"] = commit_hooks.get("s", 0.0) + time.perf_counter() - t
 
     connection.run_and_clear_commit_hooks = timed_hooks
+    # The commit runs the deferred foreign-key checks of every row the sweep wrote.
+    commit_seconds = [0.0]
+    original_commit = connection.commit
+
+    def timed_commit():
+        t = time.perf_counter()
+        original_commit()
+        commit_seconds[0] += time.perf_counter() - t
+
+    connection.commit = timed_commit
     t0 = time.perf_counter()
     with connection.execute_wrapper(count):
         expired = expire_due_certifications()
     seconds = time.perf_counter() - t0
     connection.run_and_clear_commit_hooks = original
+    connection.commit = original_commit
     # Not ru_maxrss: Linux carries it across exec from the forked parent, so a child of a big
     # benchmark process reported the parent's size (151 MB in a full run, 116 MB run alone).
     peak = rss_mb("VmHWM")
@@ -71,6 +87,8 @@ def main() -> None:
                 "rss_before_mb": round(before, 1),
                 "maxrss_mb": round(peak, 1),
                 "after_commit_s": round(commit_hooks.get("s", 0.0), 3),
+                "statements_s": round(db_seconds[0], 3),
+                "commit_s": round(commit_seconds[0], 3),
             }
         )
     )
