@@ -1,5 +1,6 @@
-"""Certification test data: training facts (published curricula, lessons, quizzes, lesson
-completions, graded attempts) and skill groups, with certifications built through services."""
+"""Certification test data: published curricula, lessons, quizzes and skill groups; lesson
+completions, graded attempts and certifications built through the services, as agents make
+them."""
 
 from __future__ import annotations
 
@@ -11,14 +12,19 @@ from django.utils import timezone
 
 from certification.models import Certification, Requirement, SkillGroup
 from certification.services import evaluate_agent
+from training.attempts import finish_expired, grace, save_answer, start_attempt, submit_attempt
 from training.models import (
     Attempt,
+    Choice,
     Curriculum,
     Industry,
     Lesson,
-    LessonCompletion,
+    Question,
+    QuestionCategory,
     Quiz,
+    QuizQuestion,
 )
+from training.services import complete_lesson
 
 _seq = itertools.count(1)
 
@@ -102,33 +108,70 @@ def make_group(
     return group
 
 
-def complete_lessons(membership, curriculum, *, count=None):
+def complete_lessons(membership, curriculum, *, count=None, when=None):
+    """The agent finishes the first ``count`` lessons (all by default), through the service."""
     lessons = list(curriculum.lessons.all())[: count if count is not None else None]
     for lesson in lessons:
-        LessonCompletion.objects.get_or_create(
-            tenant_id=membership.tenant_id, membership=membership, lesson=lesson
-        )
+        complete_lesson(membership=membership, lesson=lesson, now=when)
 
 
-def sit_quiz(
-    membership, quiz, *, percent=90, passed=None, state=Attempt.State.GRADED, minutes=12, when=None
-):
-    finished = when or timezone.now()
-    number = Attempt.objects.filter(membership=membership, quiz=quiz).count() + 1
-    return Attempt.objects.create(
-        tenant_id=membership.tenant_id,
-        quiz=quiz,
-        membership=membership,
-        number=number,
-        state=state,
-        started_at=finished - timedelta(minutes=minutes),
-        finished_at=finished,
-        score=Decimal(percent),
-        max_score=Decimal(100),
-        percent=Decimal(percent),
-        passed=(percent >= quiz.pass_mark_percent) if passed is None else passed,
-        curriculum_version=quiz.curriculum.version,
+def _percent_question(quiz) -> Question:
+    """The quiz's one question (created on first use): worth one point, its choice at position N
+    earns N%, so an agent scores any whole percent by picking one answer."""
+    item = QuizQuestion.objects.filter(quiz=quiz).select_related("question").first()
+    if item is not None:
+        return item.question
+    category, _ = QuestionCategory.objects.get_or_create(
+        tenant_id=quiz.tenant_id, name="Certification test questions"
     )
+    question = Question.objects.create(
+        tenant_id=quiz.tenant_id, category=category, qtype="single", text="How well?", points=1
+    )
+    Choice.objects.bulk_create(
+        Choice(
+            tenant_id=quiz.tenant_id,
+            question=question,
+            position=n,
+            text=f"{n}%",
+            fraction=Decimal(n) / 100,
+        )
+        for n in range(101)
+    )
+    QuizQuestion.objects.create(tenant_id=quiz.tenant_id, quiz=quiz, question=question)
+    return question
+
+
+def begin_quiz(membership, quiz, *, now=None) -> Attempt:
+    """The agent starts ``quiz`` (and leaves it open)."""
+    _percent_question(quiz)
+    return start_attempt(quiz=quiz, membership=membership, now=now)
+
+
+def sit_quiz(membership, quiz, *, percent=90, expired=False, minutes=12, when=None) -> Attempt:
+    """The agent sits ``quiz`` through the attempt engine and scores ``percent`` (a whole
+    number): submitted at ``when`` (default now) after ``minutes``, or, with ``expired``, the
+    answer autosaved and the attempt closed by the deadline at ``when``."""
+    finished = when or timezone.now()
+    question = _percent_question(quiz)
+    choice = question.choices.get(position=percent)
+    if expired:
+        started = finished - timedelta(minutes=quiz.time_limit_minutes + 1) - grace()
+    else:
+        started = finished - timedelta(minutes=minutes)
+    attempt = begin_quiz(membership, quiz, now=started)
+    response = {"choice": choice.pk}
+    if not expired:
+        return submit_attempt(
+            attempt=attempt, membership=membership, answers={question.pk: response}, now=finished
+        )
+    save_answer(
+        attempt=attempt,
+        membership=membership,
+        question_id=question.pk,
+        response=response,
+        now=started + timedelta(minutes=1),
+    )
+    return finish_expired(attempt_id=attempt.pk, now=finished)
 
 
 def finish_curriculum(membership, curriculum, *, percent=90):
