@@ -76,4 +76,4 @@ def test_every_benchmark_runs_at_a_tiny_scale_and_the_exam_hall_loses_nothing(tm
     # The sweep's time is split into statements, the commit and the after-commit hooks.
     for run in results["sweep"]["figures"]["runs"]:
         parts = run["statements_s"] + run["commit_s"] + run["after_commit_s"]
-        assert 0 < run["statements_s"] and parts <= run["seconds"]
+        assert run["statements_s"] > 0 and parts <= run["seconds"]
