@@ -11,7 +11,7 @@ def _leads_with_tenant(fields) -> bool:
     return bool(fields) and fields[0] in ("tenant", "tenant_id")
 
 
-@checks.register(checks.Tags.database)
+@checks.register(checks.Tags.models)
 def check_tenant_first_index(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     """Every tenant-scoped table has an index that starts with its tenant.
 
