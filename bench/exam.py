@@ -498,9 +498,11 @@ def bench_exam_hall(
         notes += "; missed: " + ", ".join(missed)
         notes += (
             "; the tail is the queue of the opening burst (autosave phases above); to close: "
-            "cheaper requests, above all the session, user and membership reads every browser "
-            "request makes (bench/results/latest.md explains), or more web cores than this "
-            "shared 2-core machine (Moodle's reference used 12 web vCPUs for 2,000 users)"
+            "about half of every opening request (profiled, nothing dominates: the attempt "
+            "page spends about half its time in its template, starting makes 13 statements of "
+            "about 1 ms, every page reads the session, user and memberships; "
+            "bench/results/latest.md), or more web cores than this shared 2-core machine "
+            "(Moodle's reference used 12 web vCPUs for 2,000 users)"
         )
     return [
         Result(
