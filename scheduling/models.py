@@ -135,10 +135,9 @@ class WebhookDelivery(TenantScopedModel):
                 condition=Q(status="pending"),
                 name="delivery_due",
             ),
-            # The endpoint's delivery log in the admin and the replay lookup.
-            models.Index(
-                fields=["tenant", "endpoint", "-created_at"], name="delivery_tenant_endpoint"
-            ),
+            # The tenant's deliveries, whatever their status (the admin list, a tenant's
+            # deletion); delivery_due covers only the pending ones.
+            models.Index(fields=["tenant", "created_at"], name="delivery_tenant_created"),
         ]
 
 

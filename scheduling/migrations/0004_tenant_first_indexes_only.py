@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="webhookdelivery",
             index=models.Index(
-                fields=["tenant", "endpoint", "-created_at"], name="delivery_tenant_endpoint"
+                fields=["tenant", "created_at"], name="delivery_tenant_created"
             ),
         ),
         migrations.AddIndex(
