@@ -22,7 +22,7 @@ from django.db import connection, models
 from django.utils import timezone
 
 
-def _json_value(vendor: str):
+def _json_default(vendor: str):
     """What ``json.dumps`` cannot write itself (it calls this only for those values, so rows of
     plain ints and strings cost no Python call per value)."""
     # PostgreSQL casts ISO 8601 with its offset; SQLite stores Django's own text form.
@@ -90,7 +90,7 @@ def insert_rows(
     if returning:
         sql += f" RETURNING {qn(opts.pk.column)}"
     document = json.dumps(
-        payload, ensure_ascii=False, separators=(",", ":"), default=_json_value(vendor)
+        payload, ensure_ascii=False, separators=(",", ":"), default=_json_default(vendor)
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [document])
