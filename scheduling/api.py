@@ -3,6 +3,8 @@ and render. Errors come out as {"error": {"code", "message", "details"}} (skillg
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import datetime
 
 from django.conf import settings
@@ -311,15 +313,17 @@ ASSIGNMENT_BODY = PolymorphicProxySerializer(
 )
 
 
-def scheduled_json(shift: services.Scheduled, tz=None) -> dict:
+def scheduled_json(
+    shift: services.Scheduled, time_text: Callable[[datetime | None], str | None] = _iso
+) -> dict:
     """A created shift as ``AssignmentSerializer`` renders one, built from plain values: a
     10,000-item answer through the serializer costs more than writing the rows."""
     return {
         "id": shift.pk,
         "employee_id": shift.employee_id,
         "skill_group": shift.skill_group,
-        "starts_at": _iso(shift.starts_at, tz),
-        "ends_at": _iso(shift.ends_at, tz),
+        "starts_at": time_text(shift.starts_at),
+        "ends_at": time_text(shift.ends_at),
         "status": shift.status,
         "cancel_reason": "",
         "cancelled_at": None,
@@ -392,7 +396,10 @@ class Assignments(SchedulerAPI, APIView):
                 code="too_many_items",
             )
         partial = request.query_params.get("partial", "").lower() in {"1", "true", "yes"}
-        parsed = [_parse_item(item) for item in items]
+        # Shift times repeat across a roster (a few shift patterns), so equal strings are parsed
+        # once, and the answer's times formatted once (both per request, bounded by MAX_ITEMS).
+        parse_time = functools.cache(parse_datetime)
+        parsed = [_parse_item(item, parse_time) for item in items]
 
         def produce() -> tuple[int, dict]:
             try:
@@ -404,9 +411,9 @@ class Assignments(SchedulerAPI, APIView):
                 )
             except DomainError as exc:
                 return exc.status, error_body(exc.code, exc.message, exc.details)
-            tz = timezone.get_current_timezone()
+            time_text = functools.cache(functools.partial(_iso, tz=timezone.get_current_timezone()))
             body = {
-                "created": [scheduled_json(s, tz) for s in result.created],
+                "created": [scheduled_json(s, time_text) for s in result.created],
                 "refused": [r.as_dict() for r in result.refused],
             }
             if single and not result.refused:
@@ -441,7 +448,9 @@ def _too_large() -> Response:
     )
 
 
-def _parse_item(item) -> services.AssignmentRequest:
+def _parse_item(
+    item, parse_time: Callable[[str], datetime | None] = parse_datetime
+) -> services.AssignmentRequest:
     if not isinstance(item, dict):
         return services.AssignmentRequest("", "", None, None, error="invalid_item")
     problems = []
@@ -468,7 +477,7 @@ def _parse_item(item) -> services.AssignmentRequest:
         value = None
         if isinstance(raw, str):
             try:
-                value = parse_datetime(raw)
+                value = parse_time(raw)
             except ValueError:
                 value = None
         if value is None:

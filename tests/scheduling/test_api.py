@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from certification.models import Certification
 from scheduling.models import IdempotencyRecord, ShiftAssignment
+from tenants.models import OutboxEvent
 from tests.factories import MembershipFactory
 
 from .factories import (
@@ -196,6 +197,52 @@ def test_created_shifts_answer_exactly_as_the_assignment_serializer_renders_them
     stored = ShiftAssignment.objects.select_related("membership", "skill_group").get()
     assert created == json.loads(json.dumps(AssignmentSerializer(stored).data))
     assert created["starts_at"].endswith("Z")
+
+
+def test_shifts_sharing_a_pattern_each_keep_their_own_times(world, group, api):
+    """A roster repeats a few shift times, parsed and formatted once per request: each shift
+    still answers and publishes its own times, however its offset was written."""
+    from datetime import UTC, timedelta
+    from datetime import timezone as tz
+
+    agents = [world.agent, *(MembershipFactory(tenant=world.tenant) for _ in range(3))]
+    for agent in agents:
+        make_certification(agent, group)
+    early, late = tomorrow_9(), tomorrow_9() + DAY + 4 * HOUR
+    plus8 = tz(timedelta(hours=8))
+    body = [
+        item(agents[0], early),
+        item(agents[1], early.astimezone(plus8)),  # the same instant, written in UTC+8
+        item(agents[2], late),
+        item(agents[3], late),
+        item(agents[0], late, hours=4),
+    ]
+    response = post(api, body)
+    assert response.status_code == 201, response.json()
+
+    def utc(value):
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    expected = [
+        (a.employee_id, utc(s), utc(s + h * HOUR))
+        for a, s, h in [
+            (agents[0], early, 8),
+            (agents[1], early, 8),
+            (agents[2], late, 8),
+            (agents[3], late, 8),
+            (agents[0], late, 4),
+        ]
+    ]
+    created = response.json()["created"]
+    answered = [(c["employee_id"], c["starts_at"], c["ends_at"]) for c in created]
+    assert answered == expected
+    payloads = [
+        e.payload
+        for e in OutboxEvent.objects.filter(event_type="assignment.created").order_by("pk")
+    ]
+    assert [(p["employee_id"], p["starts_at"], p["ends_at"]) for p in payloads] == expected
+    stored = ShiftAssignment.objects.order_by("pk").values_list("starts_at", "ends_at")
+    assert [(utc(s), utc(e)) for s, e in stored] == [(s, e) for _a, s, e in expected]
 
 
 def _mixed(world, group):
