@@ -1,0 +1,54 @@
+"""Shift assignments keep only tenant-first indexes: their three keys lose their own indexes
+(ShiftAssignment explains why)."""
+
+import django.db.models.deletion
+from django.db import migrations, models
+
+from tenants.migration_ops import key_without_index
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("certification", "0008_tenant_first_indexes_only"),
+        ("scheduling", "0004_tenant_first_indexes_only"),
+        ("tenants", "0002_tenant_first_indexes_only"),
+    ]
+
+    operations = [
+        key_without_index(
+            "scheduling",
+            "shiftassignment",
+            "certification",
+            models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="assignments",
+                to="certification.certification",
+            ),
+        ),
+        key_without_index(
+            "scheduling",
+            "shiftassignment",
+            "membership",
+            models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="assignments",
+                to="tenants.membership",
+                verbose_name="agent",
+            ),
+        ),
+        key_without_index(
+            "scheduling",
+            "shiftassignment",
+            "skill_group",
+            models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="assignments",
+                to="certification.skillgroup",
+            ),
+        ),
+    ]
