@@ -24,6 +24,7 @@ import logging
 import random
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -51,12 +52,38 @@ logger = logging.getLogger(__name__)
 # --- dealing --------------------------------------------------------------------------------
 
 
-def _snapshot(question: Question, *, rng: random.Random, shuffle_choices: bool) -> dict:
+class _QuestionRow(NamedTuple):
+    """The columns of a question that a dealt item copies."""
+
+    pk: int
+    qtype: str
+    text: str
+    points: Decimal
+    explanation: str
+    partial_credit: bool
+    numeric_answer: Decimal | None
+    tolerance: Decimal | None
+
+
+class _ChoiceRow(NamedTuple):
+    pk: int
+    text: str
+    fraction: Decimal
+    feedback: str
+
+
+def _snapshot(
+    question: _QuestionRow,
+    choices: list[_ChoiceRow],
+    *,
+    rng: random.Random,
+    shuffle_choices: bool,
+) -> dict:
     """One dealt question. Choice questions (single, multiple, true/false) carry their choices
     in dealt order; short-answer questions carry their accepted patterns (their ``Choice`` rows);
     numeric questions carry answer and tolerance. Fractions and answers stay server-side: views
     render ``public_question`` only until the attempt is graded."""
-    choices = list(question.choices.all())
+    choices = list(choices)
     item = {
         "id": question.pk,
         "type": question.qtype,
@@ -90,48 +117,59 @@ def deal_questions(*, quiz: Quiz, rng: random.Random) -> list[dict]:
     """Draw the questions of one sitting: the quiz's fixed questions in their order, then for
     each random rule ``count`` distinct questions of its category not already drawn; shuffled
     (questions and choices) as the quiz says. Pure read: writes nothing. A constant number of
-    queries whatever the number of questions."""
+    queries whatever the number of questions, read as plain rows: every trainee of an exam hall
+    starts here, and building model instances cost more than the queries."""
+    tenant_id = quiz.tenant_id
     fixed_ids = list(
-        QuizQuestion.objects.for_tenant(quiz.tenant_id)
+        QuizQuestion.objects.for_tenant(tenant_id)
         .filter(quiz=quiz)
         .order_by("position", "pk")
         .values_list("question_id", flat=True)
     )
-    rules = list(QuizRandomRule.objects.for_tenant(quiz.tenant_id).filter(quiz=quiz).order_by("pk"))
+    rules = list(
+        QuizRandomRule.objects.for_tenant(tenant_id)
+        .filter(quiz=quiz)
+        .order_by("pk")
+        .values_list("category_id", "count")
+    )
     chosen = list(dict.fromkeys(fixed_ids))
     if rules:
         pool: dict[int, list[int]] = {}
         for q_id, cat_id in (
-            Question.objects.for_tenant(quiz.tenant_id)
-            .filter(category_id__in={r.category_id for r in rules})
+            Question.objects.for_tenant(tenant_id)
+            .filter(category_id__in={category_id for category_id, _count in rules})
             .order_by("pk")
             .values_list("pk", "category_id")
         ):
             pool.setdefault(cat_id, []).append(q_id)
         taken = set(chosen)
-        for rule in rules:
-            candidates = [q for q in pool.get(rule.category_id, []) if q not in taken]
-            picked = rng.sample(candidates, min(rule.count, len(candidates)))
+        for category_id, count in rules:
+            candidates = [q for q in pool.get(category_id, []) if q not in taken]
+            picked = rng.sample(candidates, min(count, len(candidates)))
             chosen.extend(picked)
             taken.update(picked)
     by_id = {
-        q.pk: q
-        for q in Question.objects.for_tenant(quiz.tenant_id)
+        row[0]: _QuestionRow(*row)
+        for row in Question.objects.for_tenant(tenant_id)
         .filter(pk__in=chosen)
-        .prefetch_related(
-            _choices_prefetch(),
-        )
+        .values_list(*_QuestionRow._fields)
     }
+    choices: dict[int, list[_ChoiceRow]] = {}
+    if by_id:
+        for question_id, *row in (
+            Choice.objects.for_tenant(tenant_id)
+            .filter(question_id__in=by_id)
+            .order_by("question_id", "position", "pk")
+            .values_list("question_id", *_ChoiceRow._fields)
+        ):
+            choices.setdefault(question_id, []).append(_ChoiceRow(*row))
     questions = [by_id[q_id] for q_id in chosen if q_id in by_id]
     if quiz.shuffle_questions:
         rng.shuffle(questions)
-    return [_snapshot(q, rng=rng, shuffle_choices=quiz.shuffle_choices) for q in questions]
-
-
-def _choices_prefetch():
-    from django.db.models import Prefetch
-
-    return Prefetch("choices", queryset=Choice.objects.order_by("position", "pk"))
+    return [
+        _snapshot(q, choices.get(q.pk, []), rng=rng, shuffle_choices=quiz.shuffle_choices)
+        for q in questions
+    ]
 
 
 def choice_text(item: dict, choice: dict) -> str:
