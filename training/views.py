@@ -182,12 +182,17 @@ def attempt(request, pk: int):
         picked = {str(c) for c in response.get("choices") or []}
         if response.get("choice") is not None:
             picked.add(str(response["choice"]))
+        public = engine.public_question(item)
+        # Checked or not is decided here, once per choice: the page is every trainee's first
+        # request of an exam hall, and the template's filters and lookups per choice were its
+        # largest cost.
+        choices = [{**c, "checked": str(c["id"]) in picked} for c in public["choices"]]
         questions.append(
             {
                 "number": index + 1,
                 "index": index,
-                "q": engine.public_question(item),
-                "picked": picked,
+                "q": public,
+                "choices": choices,
                 "text": response.get("text", response.get("value", "")),
                 "answered": bool(
                     response and any(v not in ("", None, []) for v in response.values())
