@@ -161,7 +161,14 @@ def _run(run: Run, env: dict[str, str], args, only) -> None:
         result.notes = (result.notes + "; " if result.notes else "") + reason
     run.add(result)
 
+    def vacuum() -> None:
+        tables = harness.vacuum_like_autovacuum()
+        if tables:
+            log("vacuumed as autovacuum would have: " + ", ".join(tables))
+            run.machine.setdefault("vacuumed", []).append(tables)
+
     kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
+    vacuum()
     if not only or only & {"eligible", "one_agent", "bulk"}:
         for r in b.run_http_benchmarks(ctx, kinds, only):
             run.add(r)
@@ -170,12 +177,14 @@ def _run(run: Run, env: dict[str, str], args, only) -> None:
         for r in b._guard(lambda: b.bench_matrix(ctx), "matrix"):
             run.add(r)
     if not only or "sweep" in only:
+        vacuum()
         log("expiry sweep")
         for r in b._guard(lambda: b.bench_sweep(ctx), "sweep"):
             run.add(r)
     if not only or "exam" in only:
         from . import exam
 
+        vacuum()
         for kind in [k.strip() for k in args.exam_kinds.split(",") if k.strip()]:
             log(
                 f"exam hall ({kind} x{args.exam_workers}): {args.trainees} trainees for about "

@@ -79,6 +79,12 @@ def markdown(run: Run) -> str:
         )
     if run.settings:
         lines.append("Settings: " + ", ".join(f"{k}={v}" for k, v in run.settings.items()) + ".")
+    vacuumed = sorted({t for batch in run.machine.get("vacuumed", []) for t in batch})
+    if vacuumed:
+        lines.append(
+            "Between benchmarks, tables were vacuumed as autovacuum would have (it is off on this "
+            "machine's PostgreSQL): " + ", ".join(vacuumed) + "."
+        )
     lines += [
         "Medians unless noted; ratios are taken within this run. Chart: `latest.png`; "
         "raw figures: `latest.json`.",
