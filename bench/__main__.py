@@ -95,6 +95,7 @@ def main(argv=None) -> int:
     only = {x.strip() for x in args.only.split(",") if x.strip()} or None
     (args.out / "raw").mkdir(parents=True, exist_ok=True)
     run = Run()
+    run.machine["python_speed_ms"] = [harness.python_speed_ms()]
     with tempfile.TemporaryDirectory(prefix="bench-redis-") as tmp:
         # A private broker: tasks queued by the measured code land here and are never run, so
         # nothing runs eagerly inside a measured request and the shared Redis is left alone.
@@ -112,6 +113,7 @@ def main(argv=None) -> int:
         finally:
             redis.stop()
     run.machine["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    run.machine["python_speed_ms"].append(harness.python_speed_ms())
     paths = write(run, args.out, args.stem)
     log("wrote " + ", ".join(str(p) for p in paths.values()))
     print(paths["md"].read_text())

@@ -341,6 +341,25 @@ def timed(func, repeat: int) -> list[float]:
     return out
 
 
+def python_speed_ms(rounds: int = 5) -> float:
+    """Median time of a fixed Python workload (JSON round trips and string building over 2,000
+    small dicts; about 100 ms on the machines of 2026-11). The same code in every run, so that
+    figures of runs on different machines, or of one machine at different moments (its
+    neighbours vary), can be told apart from changes in the code."""
+    data = [
+        {"id": i, "name": f"agent {i}", "groups": list(range(i % 7)), "score": i / 7}
+        for i in range(2000)
+    ]
+    times = []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        for _ in range(10):
+            rows = json.loads(json.dumps(data))
+            "".join(f"{r['id']}:{r['name']}:{len(r['groups'])};" for r in rows)
+        times.append((time.perf_counter() - t0) * 1000)
+    return round(statistics.median(times), 1)
+
+
 def vacuum_like_autovacuum() -> list[str]:
     """Vacuum and analyse the tables autovacuum would have by now: dead rows above 50 + 20% of
     the live ones (PostgreSQL's default thresholds). This machine's PostgreSQL runs with

@@ -77,6 +77,14 @@ def markdown(run: Run) -> str:
             f"Load average (1, 5, 15 min) at the start: {load}; at the end: "
             f"{run.machine.get('load_average_at_end', '?')} (other work on the machine adds noise)."
         )
+    speed = run.machine.get("python_speed_ms")
+    if speed:
+        lines.append(
+            "Machine speed: a fixed Python workload (`harness.python_speed_ms`) took "
+            + " ms at the start and ".join(f"{v:,.1f}" for v in speed)
+            + (" ms at the end" if len(speed) > 1 else " ms at the start")
+            + " (lower is faster; compare it before comparing runs)."
+        )
     if run.settings:
         lines.append("Settings: " + ", ".join(f"{k}={v}" for k, v in run.settings.items()) + ".")
     vacuumed = sorted({t for batch in run.machine.get("vacuumed", []) for t in batch})

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 
 from bench import dataset
-from bench.harness import parse_wrk, percentile, summarise
+from bench.harness import parse_wrk, percentile, python_speed_ms, summarise
 from bench.results import MET, MISSED, NOT_MEASURED, Result, Run, markdown, write
 
 WRK_REPORT = """Running 2s test @ http://127.0.0.1:8000/bench/json/
@@ -37,6 +37,10 @@ def test_wrk_report_is_read_with_its_units():
     assert stats.p99_ms == pytest.approx(2500.0)
     assert stats.errors == 3
     assert stats.non_2xx == 5
+
+
+def test_machine_speed_probe_times_its_fixed_workload():
+    assert 0 < python_speed_ms(rounds=1) < 60_000
 
 
 def test_percentiles_of_client_latencies():
@@ -70,6 +74,7 @@ def test_results_are_written_as_json_markdown_and_chart(tmp_path):
         )
     )
     run.add(Result.not_measured("c", "missing thing", "x", "has not landed"))
+    run.machine["python_speed_ms"] = [101.5, 120.3]
     paths = write(run, tmp_path, "smoke")
     data = json.loads(paths["json"].read_text())
     assert [r["status"] for r in data["results"]] == [MET, MISSED, NOT_MEASURED]
@@ -77,6 +82,7 @@ def test_results_are_written_as_json_markdown_and_chart(tmp_path):
     assert "| slow \\| thing |" in table
     assert "**missed**" in table
     assert "has not landed" in table
+    assert "took 101.5 ms at the start and 120.3 ms at the end" in table
     if "png" in paths:  # matplotlib is optional (dev extra)
         assert paths["png"].read_bytes().startswith(b"\x89PNG")
 
