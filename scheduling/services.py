@@ -325,7 +325,7 @@ def create_assignments(
         for pk, (_index, item, _m, _g, cert_id) in zip(ids, rows, strict=True)
     ]
     # A roster repeats a few shift patterns: 10,000 shifts hold a handful of distinct times,
-    # so each is formatted once (formatting every one cost about a tenth of the request).
+    # so each is formatted once.
     time_text = functools.cache(iso)
     publish_many(
         tenant_id=tenant.pk,
