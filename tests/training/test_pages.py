@@ -118,6 +118,43 @@ def test_one_per_page_navigation_saves_each_page(world, client_for):
     assert attempt.answers.get().response == {"choice": first["choices"][0]["id"]}
 
 
+def test_attempt_page_shows_saved_answers_checked_and_nothing_else(world, client_for):
+    from .factories import CategoryFactory, add_fixed, make_question
+
+    quiz = make_quiz(world.tenant, n_questions=1)
+    category = CategoryFactory(tenant=world.tenant)
+    several = make_question(category, "multiple", choices=[("a", 0.5), ("b", 0.5), ("c", 0)])
+    add_fixed(quiz, several)
+    attempt = start_attempt(quiz=quiz, membership=world.agent)
+    client = client_for(world.agent)
+    save = reverse("training:attempt-save", kwargs={"pk": attempt.pk})
+    single, multiple = sorted(attempt.dealt, key=lambda item: item["type"] == "multiple")
+    picks = {
+        single["id"]: [single["choices"][1]["id"]],
+        multiple["id"]: [multiple["choices"][0]["id"], multiple["choices"][2]["id"]],
+    }
+    for item, response in (
+        (single, {"choice": picks[single["id"]][0]}),
+        (multiple, {"choices": picks[multiple["id"]]}),
+    ):
+        saved = client.post(
+            save, json.dumps({"question": item["id"], "response": response}), "application/json"
+        )
+        assert saved.status_code == 200
+
+    html = client.get(reverse("training:attempt", kwargs={"pk": attempt.pk})).content.decode()
+    inputs = re.findall(
+        r'<input type="(?:radio|checkbox)" name="q(\d+)" value="(\d+)" ?(checked)?', html
+    )
+    checked = {}
+    for question_id, choice_id, mark in inputs:
+        checked.setdefault(int(question_id), [])
+        if mark:
+            checked[int(question_id)].append(int(choice_id))
+    assert checked == picks
+    assert len(inputs) == 5
+
+
 def test_autosave_endpoint_saves_and_refuses_with_json_errors(world, client_for):
     quiz = make_quiz(world.tenant)
     attempt = start_attempt(quiz=quiz, membership=world.agent)
