@@ -8,6 +8,11 @@ keeps doing so when server-side binding is switched off for the ORM. It also ask
 results, which psycopg decodes in C, where Django's text timestamptz loader is Python.
 Measured on the benchmark data: 0.51 ms -> 0.19 ms per check of ten agents.
 
+Preparing saves the planning only when PostgreSQL settles on the statement's generic plan (from
+the 6th execution, if it is not costed above the custom plans so far): a statement whose custom
+plans look cheaper is planned on every execution all the same (``pg_prepared_statements``
+counts both). ``scheduling.selectors.agents_eligibility`` shapes its query for that.
+
 ``DATABASE_PREPARED_STATEMENTS=false`` (settings: ``prepare_threshold`` None, Django's own
 default) sends the statements unprepared, still server-bound: for PgBouncer in transaction mode
 before 1.21. On other databases the cursor is the ordinary one.
