@@ -47,7 +47,11 @@ def test_every_benchmark_runs_at_a_tiny_scale_and_the_exam_hall_loses_nothing(tm
         with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
             conn.execute("DROP DATABASE IF EXISTS sg_bench_smoke WITH (FORCE)")
     assert proc.returncode == 0, proc.stderr[-2000:]
-    results = {r["key"]: r for r in json.loads((tmp_path / "smoke.json").read_text())["results"]}
+    run = json.loads((tmp_path / "smoke.json").read_text())
+    results = {r["key"]: r for r in run["results"]}
+    # The machine's speed is taken at both ends of the run, to compare runs across machines.
+    assert len(run["machine"]["python_speed_ms"]) == 2
+    assert all(ms > 0 for ms in run["machine"]["python_speed_ms"])
     assert set(results) == EXPECTED
     broken = {k: r["notes"] for k, r in results.items() if r["status"] == "not measured"}
     assert broken == {}

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 
 from bench import dataset
-from bench.harness import parse_wrk, percentile, python_speed_ms, summarise
+from bench.harness import parse_wrk, percentile, summarise
 from bench.results import MET, MISSED, NOT_MEASURED, Result, Run, markdown, write
 
 WRK_REPORT = """Running 2s test @ http://127.0.0.1:8000/bench/json/
@@ -37,10 +37,6 @@ def test_wrk_report_is_read_with_its_units():
     assert stats.p99_ms == pytest.approx(2500.0)
     assert stats.errors == 3
     assert stats.non_2xx == 5
-
-
-def test_machine_speed_probe_times_its_fixed_workload():
-    assert 0 < python_speed_ms(rounds=1) < 60_000
 
 
 def test_percentiles_of_client_latencies():
