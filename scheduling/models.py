@@ -22,10 +22,10 @@ class ShiftAssignment(TenantScopedModel):
 
     # No index of their own on the three keys: every query of shifts starts with the tenant
     # (the indexes in Meta), and a scheduler writes shifts 10,000 at a time, paying each index
-    # per row (figures in docs/decisions.md). Only deleting a parent
-    # looks shifts up by key alone, and that is rare or impossible: certifications are never
-    # deleted (their append-only events protect them); a membership or skill group with shifts
-    # is protected, so its delete is one scan of a tenant-first index (docs/decisions.md).
+    # per row. Only deleting a parent looks shifts up by key alone, and that is rare or
+    # impossible: certifications are never deleted (their append-only events protect them); a
+    # membership or skill group with shifts is protected, so its delete is one scan of a
+    # tenant-first index. Figures in docs/decisions.md.
     membership = models.ForeignKey(
         Membership,
         on_delete=models.PROTECT,
