@@ -404,7 +404,7 @@ def bulk_items(ctx: Context, n: int, invalid_share: float = 0.0) -> list[dict]:
 def delete_bulk_rows(tenant_id: int) -> int:
     with connection.cursor() as cur:
         cur.execute(
-            "DELETE FROM tenants_outboxevent WHERE tenant_id = %s "
+            "DELETE FROM events_outboxevent WHERE tenant_id = %s "
             "AND event_type = 'assignment.created' "
             "AND payload->>'external_ref' LIKE 'bench-bulk-%%'",
             [tenant_id],

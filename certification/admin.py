@@ -5,8 +5,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from skillgate.admin_site import admin_site
-from skillgate.errors import DomainError
+from core.errors import DomainError
+from tenants.admin_site import admin_site
 from tenants.mixins import ReadOnlyTenantAdmin, TenantInlineMixin, TenantModelAdmin
 from tenants.models import Role
 

@@ -7,6 +7,11 @@ class CertificationConfig(AppConfig):
     verbose_name = _("Certification")
 
     def ready(self):
+        from core import handoffs
+
+        from . import tasks
         from .purge import install
 
         install()
+        handoffs.connect("training.agent_progressed", tasks.evaluate_agent)
+        handoffs.connect("training.recertification_required", tasks.start_recertification)

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from django.db import connection
 
-from skillgate.bulk import insert_rows
+from core.bulk import insert_rows
 
 from .models import CertificationEvent
 

@@ -19,10 +19,10 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from skillgate.bulk import insert_rows
-from skillgate.errors import Conflict, InvalidInput, NotPermitted
+from core.bulk import insert_rows
+from core.errors import Conflict, InvalidInput, NotPermitted
+from events.outbox import publish, publish_many
 from tenants.models import Membership, Role, Team, Tenant
-from tenants.outbox import publish, publish_many
 from training.models import Attempt, Curriculum, LessonCompletion, Quiz
 
 from .chain import EventSpec, append_events

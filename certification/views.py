@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from skillgate.errors import DomainError
+from core.errors import DomainError
 from tenants.mixins import LEAD_ROLES, get_for_tenant_or_404, tenant_view
 
 from . import selectors, services

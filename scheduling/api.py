@@ -1,5 +1,5 @@
 """The scheduler API (/api/v1/): thin views that parse, authorise, call a selector or service
-and render. Errors come out as {"error": {"code", "message", "details"}} (skillgate.api_errors)."""
+and render. Errors come out as {"error": {"code", "message", "details"}} (core.api_errors)."""
 
 from __future__ import annotations
 
@@ -26,9 +26,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from certification.models import Certification, SkillGroup
-from skillgate.api_errors import error_body
-from skillgate.errors import DomainError, InvalidInput
-from skillgate.jsonbody import StrictJSONParser
+from core.api_errors import error_body
+from core.errors import DomainError, InvalidInput
+from core.jsonbody import StrictJSONParser
 from tenants.authentication import HasTenant
 from tenants.mixins import LEAD_ROLES, HasRole, TenantAPIMixin, get_for_tenant_or_404
 from tenants.models import Membership, User
@@ -44,8 +44,6 @@ from .serializers import (
     EligibilityCheckSerializer,
     EligibilitySerializer,
     ErrorSerializer,
-    EventPageSerializer,
-    EventSerializer,
     SkillGroupSerializer,
 )
 
@@ -258,51 +256,6 @@ class AgentCertifications(SchedulerAPI, generics.ListAPIView):
     @extend_schema(responses={200: CertificationSerializer(many=True), **ERRORS, **NOT_FOUND})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
-
-
-class EventFeed(SchedulerAPI, APIView):
-    @extend_schema(
-        summary="Ordered feed of certification and assignment events",
-        description=(
-            "Events in id order after the given id. Store `next_after` and pass it as `after` "
-            "next time; ids only grow. Events younger than a couple of seconds are held back "
-            "until every earlier transaction has committed, so nothing is ever skipped."
-        ),
-        parameters=[
-            OpenApiParameter("after", int, description="Last event id seen (0 to start)."),
-            OpenApiParameter("limit", int, description="1 to 1000, default 100."),
-        ],
-        responses={200: EventPageSerializer, **ERRORS},
-    )
-    def get(self, request):
-        after = _int_param(request, "after", 0, 0, 2**62)
-        limit = _int_param(request, "limit", 100, 1, 1000)
-        events = selectors.event_feed(tenant=request.tenant, after=after, limit=limit + 1)
-        page = events[:limit]
-        return Response(
-            {
-                "results": EventSerializer(page, many=True).data,
-                "next_after": page[-1].pk if page else after,
-                "has_more": len(events) > limit,
-            }
-        )
-
-
-def _int_param(request, name: str, default: int, lo: int, hi: int) -> int:
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = None
-    if value is None or not lo <= value <= hi:
-        raise InvalidInput(
-            _("%(name)s must be a whole number from %(lo)d to %(hi)d.")
-            % {"name": name, "lo": lo, "hi": hi},
-            code=f"invalid_{name}",
-        )
-    return value
 
 
 ASSIGNMENT_BODY = PolymorphicProxySerializer(

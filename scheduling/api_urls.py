@@ -21,7 +21,6 @@ urlpatterns = [
         api.AgentCertifications.as_view(),
         name="agent-certifications",
     ),
-    path("events/", api.EventFeed.as_view(), name="events"),
     path("assignments/", api.Assignments.as_view(), name="assignments"),
     path("assignments/<int:pk>/", api.AssignmentDetail.as_view(), name="assignment"),
 ]

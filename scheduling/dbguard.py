@@ -30,7 +30,7 @@ GUARD_MESSAGE = "shift_assignment_not_certified"
 
 ASSIGNMENT = "scheduling_shiftassignment"
 CERTIFICATION = "certification_certification"
-OUTBOX = "tenants_outboxevent"
+OUTBOX = "events_outboxevent"
 MEMBERSHIP = "tenants_membership"
 SKILL_GROUP = "certification_skillgroup"
 

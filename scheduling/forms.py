@@ -3,11 +3,6 @@ from datetime import datetime, time, timedelta
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from skillgate.errors import InvalidInput
-
-from . import services
-from .models import WebhookEndpoint
-
 
 class WindowForm(forms.Form):
     """A shift window in the tenant's time zone: one day, a start and an end time (an end at or
@@ -46,24 +41,3 @@ class AddShiftForm(WindowForm):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=2000)
-
-
-class WebhookEndpointForm(forms.ModelForm):
-    """The admin's endpoint form. A new or changed URL must pass the same check as the service
-    (``services.webhook_target``), its message shown on the field with the check's code."""
-
-    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
-
-    class Meta:
-        model = WebhookEndpoint
-        fields = ["tenant", "url", "event_types", "active"]
-
-    def clean_url(self) -> str:
-        url = self.cleaned_data["url"]
-        if self.instance.pk is not None and url == self.instance.url:
-            return url  # unchanged: see services.update_webhook_endpoint
-        try:
-            services.webhook_target(url)
-        except InvalidInput as exc:
-            raise forms.ValidationError(exc.message, code=exc.code) from None
-        return url

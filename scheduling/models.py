@@ -1,4 +1,4 @@
-"""Shift assignments (guarded in the database), webhook endpoints and deliveries."""
+"""Shift assignments (guarded in the database) and idempotent API answers."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from certification.models import Certification, SkillGroup
-from tenants.models import Membership, OutboxEvent, TenantScopedModel
+from tenants.models import Membership, TenantScopedModel
 
 
 class ShiftAssignment(TenantScopedModel):
@@ -94,79 +94,4 @@ class IdempotencyRecord(TenantScopedModel):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["tenant", "key"], name="idempotency_unique_key")
-        ]
-
-
-class WebhookEndpoint(TenantScopedModel):
-    url = models.URLField(_("URL"), max_length=500)
-    secret = models.CharField(_("signing secret"), max_length=200, editable=False)
-    event_types = models.JSONField(
-        _("event types"), default=list, blank=True, help_text=_("Empty means every event type.")
-    )
-    active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("webhook endpoint")
-        verbose_name_plural = _("webhook endpoints")
-        indexes = [models.Index(fields=["tenant", "created_at"], name="webhook_tenant_created")]
-
-    def __str__(self) -> str:
-        return self.url
-
-    def wants(self, event_type: str) -> bool:
-        return not self.event_types or event_type in self.event_types
-
-
-class WebhookDelivery(TenantScopedModel):
-    """One event to one endpoint; retried under the same webhook-id until delivered."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        DELIVERED = "delivered", _("Delivered")
-        FAILED = "failed", _("Failed (gave up)")
-
-    endpoint = models.ForeignKey(
-        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
-    )
-    event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("webhook delivery")
-        verbose_name_plural = _("webhook deliveries")
-        constraints = [
-            models.UniqueConstraint(fields=["endpoint", "event"], name="delivery_unique")
-        ]
-        indexes = [
-            models.Index(
-                fields=["tenant", "next_attempt_at"],
-                condition=Q(status="pending"),
-                name="delivery_due",
-            ),
-            # The tenant's deliveries, whatever their status (the admin list, a tenant's
-            # deletion); delivery_due covers only the pending ones.
-            models.Index(fields=["tenant", "created_at"], name="delivery_tenant_created"),
-        ]
-
-
-class WebhookAttempt(TenantScopedModel):
-    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="log")
-    at = models.DateTimeField()
-    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    error = models.TextField(blank=True)
-    duration_ms = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        verbose_name = _("webhook attempt")
-        verbose_name_plural = _("webhook attempts")
-        ordering = ["at"]
-        indexes = [
-            models.Index(fields=["tenant", "delivery"], name="webhookattempt_tenant_delivery")
         ]

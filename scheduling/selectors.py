@@ -1,5 +1,4 @@
-"""Read queries of scheduling: eligibility (now and for any past window), headcount, rosters,
-the event feed."""
+"""Read queries of scheduling: eligibility (now and for any past window), headcount, rosters."""
 
 from __future__ import annotations
 
@@ -13,8 +12,8 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from certification.models import Certification, SkillGroup
-from skillgate.prepared import prepared_cursor
-from tenants.models import Membership, OutboxEvent, Tenant, User
+from core.prepared import prepared_cursor
+from tenants.models import Membership, Tenant, User
 
 from .models import ShiftAssignment
 
@@ -280,19 +279,3 @@ def week_roster(
         .order_by("starts_at", "pk")
     )
     return qs if members is None else qs.filter(membership__in=members)
-
-
-def feed_horizon() -> datetime:
-    """Events newer than this are held back from the feed: an event id is allocated at insert
-    but becomes visible at commit, so a slightly later id can be visible before an earlier one.
-    Waiting ``EVENT_FEED_SETTLE_SECONDS`` lets every transaction that took an earlier id commit,
-    so a client that stores the last id it saw never skips an event."""
-    return timezone.now() - timedelta(seconds=settings.EVENT_FEED_SETTLE_SECONDS)
-
-
-def event_feed(*, tenant: Tenant, after: int, limit: int) -> list[OutboxEvent]:
-    return list(
-        OutboxEvent.objects.for_tenant(tenant)
-        .filter(pk__gt=after, created_at__lte=feed_horizon())
-        .order_by("pk")[:limit]
-    )

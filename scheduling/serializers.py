@@ -6,19 +6,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from certification.models import Certification, SkillGroup
-from tenants.models import OutboxEvent
+from core.api_errors import ErrorSerializer  # noqa: F401  (part of this API's shapes)
 
 from .models import ShiftAssignment
-
-
-class ErrorDetailSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    details = serializers.JSONField(required=False)
-
-
-class ErrorSerializer(serializers.Serializer):
-    error = ErrorDetailSerializer()
 
 
 class SkillGroupSerializer(serializers.ModelSerializer):
@@ -79,21 +69,6 @@ class CertificationSerializer(serializers.ModelSerializer):
             "decided_at",
             "created_at",
         ]
-
-
-class EventSerializer(serializers.ModelSerializer):
-    type = serializers.CharField(source="event_type")
-    data = serializers.JSONField(source="payload")
-
-    class Meta:
-        model = OutboxEvent
-        fields = ["id", "type", "created_at", "data"]
-
-
-class EventPageSerializer(serializers.Serializer):
-    results = EventSerializer(many=True)
-    next_after = serializers.IntegerField(help_text="Pass as ?after= to read on.")
-    has_more = serializers.BooleanField()
 
 
 class AssignmentInSerializer(serializers.Serializer):

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from certification.models import SkillGroup
 from certification.selectors import sees_all_teams, visible_members
-from skillgate.errors import DomainError
+from core.errors import DomainError
 from tenants.mixins import LEAD_ROLES, get_for_tenant_or_404, tenant_view
 
 from . import selectors, services

@@ -2,7 +2,6 @@ from django.apps import AppConfig
 
 
 class SkillgateConfig(AppConfig):
-    name = "skillgate"
+    """The shell on top: settings, URLs, the dashboard and the Celery app."""
 
-    def ready(self):
-        from . import lookups  # noqa: F401  (registers the __any_of lookup on every field)
+    name = "skillgate"

@@ -1,4 +1,4 @@
-from importlib import import_module
+from core.appmodules import app_modules
 
 
 def navigation(request):
@@ -7,10 +7,6 @@ def navigation(request):
     if not getattr(request, "tenant", None) or request.membership is None:
         return {"nav_items": []}
     items = []
-    for app in ("training", "certification", "scheduling"):
-        try:
-            module = import_module(f"{app}.dashboard")
-        except ModuleNotFoundError:
-            continue
+    for _app, module in app_modules("dashboard"):
         items.extend(getattr(module, "nav_items", lambda request: [])(request))
     return {"nav_items": items}

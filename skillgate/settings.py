@@ -39,6 +39,11 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+# The project's own apps, the bottom layer first: each imports only apps before it in this list
+# (DESIGN.md). Everything that walks the apps (beat schedules, navigation, dashboard panels, API
+# URLs, demo data, the isolation tests) reads this one list.
+PROJECT_APPS = ["core", "tenants", "events", "training", "certification", "scheduling", "skillgate"]
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -53,11 +58,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "pgtrigger",
-    "tenants",
-    "training",
-    "certification",
-    "scheduling",
-    "skillgate",
+    *PROJECT_APPS,
 ]
 
 MIDDLEWARE = [
@@ -111,7 +112,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 if IS_POSTGRES:
     # Django's backend plus the bind-parameter limit of server-side binding (see its module).
-    DATABASES["default"]["ENGINE"] = "skillgate.postgresql"
+    DATABASES["default"]["ENGINE"] = "core.postgresql"
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     # Server-side binding: PostgreSQL receives each statement once with its values apart, and
     # psycopg prepares a statement from its 5th use on a connection, so repeated queries are
@@ -203,9 +204,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["tenants.authentication.HasTenant"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "skillgate.pagination.CursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.CursorPagination",
     "PAGE_SIZE": 100,
-    "EXCEPTION_HANDLER": "skillgate.api_errors.exception_handler",
+    "EXCEPTION_HANDLER": "core.api_errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -249,7 +250,7 @@ CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_TIMEZONE = "UTC"
 # Periodic work is declared by each app in <app>/beat.py (plain dicts, no Django imports).
 CELERY_BEAT_SCHEDULE: dict = {}
-for _app in ("training", "certification", "scheduling"):
+for _app in PROJECT_APPS:
     with suppress(ModuleNotFoundError):
         CELERY_BEAT_SCHEDULE.update(import_module(f"{_app}.beat").SCHEDULE)
 

@@ -2,15 +2,12 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import views
-from .admin_site import admin_site
+from core.appmodules import app_modules
+from tenants.admin_site import admin_site
 
-api_v1 = [
-    path("", include("tenants.api_urls")),
-    path("", include("certification.api_urls")),
-    path("", include("scheduling.api_urls")),
-    path("", include("training.api_urls")),
-]
+from . import views
+
+api_v1 = [path("", include(module)) for _app, module in app_modules("api_urls")]
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),

@@ -1,7 +1,6 @@
 """The dashboard composes one panel per app; each app contributes ``dashboard_context``."""
 
 import sys
-from importlib import import_module
 
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpResponse, JsonResponse
@@ -10,18 +9,16 @@ from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 
+from core.appmodules import app_modules
 from tenants.mixins import tenant_view
 
-DASHBOARD_APPS = ["training", "certification", "scheduling"]
 RETRY_AFTER_SECONDS = 5
 
 
 def _panels(request):
     panels = []
-    for app in DASHBOARD_APPS:
-        try:
-            module = import_module(f"{app}.dashboard")
-        except ModuleNotFoundError:
+    for app, module in app_modules("dashboard"):
+        if not hasattr(module, "dashboard_context"):
             continue
         context = module.dashboard_context(request)
         if context is not None:

@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from skillgate.admin_site import admin_site
+from tenants.admin_site import admin_site
 
 from .mixins import TenantModelAdmin
 from .models import ApiKey, Membership, Role, Team, Tenant, User

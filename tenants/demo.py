@@ -4,9 +4,10 @@ idempotent (get_or_create by natural keys), so running seed_demo twice changes n
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from importlib import import_module
 
 from django.db import transaction
+
+from core.appmodules import app_modules
 
 from .models import Membership, Role, Team, Tenant, User
 
@@ -96,10 +97,7 @@ def seed_demo() -> DemoContext:
         defaults={"role": Role.TRAINER, "employee_id": "NT01"},
     )
     ctx = DemoContext(tenant=tenant, other_tenant=other, people=people, teams=teams)
-    for app in ("training", "certification", "scheduling"):
-        try:
-            module = import_module(f"{app}.demo")
-        except ModuleNotFoundError:
-            continue
-        module.seed(ctx)
+    for app, module in app_modules("demo"):
+        if app != "tenants":
+            module.seed(ctx)
     return ctx

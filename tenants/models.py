@@ -201,31 +201,3 @@ class ApiKey(TenantScopedModel):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
-
-
-class OutboxEvent(TenantScopedModel):
-    """An event for the outside world, written in the same transaction as the change it
-    describes. Webhook delivery and the scheduler's event feed both read from here, so a broker
-    outage delays events and never drops them. It lives in the lowest app so that every app can
-    publish without importing the apps above it."""
-
-    event_type = models.CharField(max_length=60)
-    payload = models.JSONField(default=dict)
-    created_at = models.DateTimeField(auto_now_add=True)
-    dispatched_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("outbox event")
-        verbose_name_plural = _("outbox events")
-        ordering = ["pk"]
-        indexes = [
-            models.Index(fields=["tenant", "id"], name="outbox_tenant_feed"),
-            models.Index(
-                fields=["tenant", "created_at"],
-                condition=models.Q(dispatched_at__isnull=True),
-                name="outbox_undispatched",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.event_type} #{self.pk}"

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from skillgate.errors import DomainError, NotFound
+from core.errors import DomainError, NotFound
 
 from .models import ApiKey, Membership, Role, Team, Tenant, User
 

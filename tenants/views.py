@@ -6,7 +6,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from skillgate.errors import NotFound
+from core.errors import NotFound
 
 from .forms import SwitchTenantForm
 from .services import switch_tenant

@@ -202,8 +202,8 @@ def live_login(live_server, page):
 
 @pytest.fixture
 def receiver():
-    """A real HTTP webhook receiver on 127.0.0.1 (tests.scheduling.receiver), stopped after."""
-    from tests.scheduling.receiver import Receiver
+    """A real HTTP webhook receiver on 127.0.0.1 (tests.events.receiver), stopped after."""
+    from tests.events.receiver import Receiver
 
     r = Receiver().start()
     yield r

@@ -2,14 +2,14 @@
 
 from importlib import import_module
 
-APPS = ["tenants", "training", "certification", "scheduling"]
+from django.conf import settings
 
 CASES = []
 MAKERS = {}
 GLOBAL_URLS = {}
 GLOBAL_MODELS = {}
 
-for _app in APPS:
+for _app in settings.PROJECT_APPS:
     try:
         _module = import_module(f"tests.{_app}.isolation")
     except ModuleNotFoundError:

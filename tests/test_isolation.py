@@ -3,15 +3,16 @@ as it answers a missing id; meta-tests make sure nothing new goes unclassified."
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from skillgate.admin_site import admin_site
+from tenants.admin_site import admin_site
 from tenants.models import TenantScopedModel
 
 from .isolation import admin_urls, assert_isolated, check_case, foreign_client
 from .isolation_registry import CASES, GLOBAL_MODELS, GLOBAL_URLS, MAKERS
 
-PROJECT_APPS = {"tenants", "training", "certification", "scheduling"}
+PROJECT_APPS = set(settings.PROJECT_APPS)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)

@@ -1,4 +1,5 @@
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import models
 from django.test import Client
@@ -13,7 +14,7 @@ def snapshot():
 
     counts = {}
     for model in apps.get_models():
-        if model._meta.app_label in {"tenants", "training", "certification", "scheduling"}:
+        if model._meta.app_label in settings.PROJECT_APPS:
             counts[model._meta.label] = model.objects.count()
             if any(
                 isinstance(f, models.DateTimeField) and f.name == "updated_at"

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from skillgate.errors import InvalidInput
+from core.errors import InvalidInput
 
 from . import formats
 from .formats import FormatError, ImportFileInvalid, ParsedChoice, ParsedQuestion

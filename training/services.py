@@ -16,10 +16,10 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from skillgate.errors import Conflict, InvalidInput
-from skillgate.tasks import enqueue
+from core.errors import Conflict, InvalidInput
 from tenants.models import Membership, Role, Team, Tenant
 
+from .handoffs import AGENT_PROGRESSED, RECERTIFICATION_REQUIRED
 from .models import (
     Attempt,
     Curriculum,
@@ -33,9 +33,6 @@ from .models import (
 
 logger = logging.getLogger(__name__)
 
-EVALUATE_AGENT_TASK = "certification.tasks.evaluate_agent"
-RECERTIFY_TASK = "certification.tasks.start_recertification"
-
 
 def _check_tenant(tenant: Tenant, *objects) -> None:
     for obj in objects:
@@ -45,7 +42,7 @@ def _check_tenant(tenant: Tenant, *objects) -> None:
 
 def _enqueue_evaluation(tenant_id: int, membership_id: int) -> None:
     transaction.on_commit(
-        partial(enqueue, EVALUATE_AGENT_TASK, tenant_id=tenant_id, membership_id=membership_id)
+        partial(AGENT_PROGRESSED.send, tenant_id=tenant_id, membership_id=membership_id)
     )
 
 
@@ -258,7 +255,9 @@ def publish_curriculum(*, curriculum: Curriculum) -> Curriculum:
     locked.save(update_fields=["status", "published_at"])
     if locked.requires_recertification and previous:
         transaction.on_commit(
-            partial(enqueue, RECERTIFY_TASK, tenant_id=locked.tenant_id, curriculum_id=locked.pk)
+            partial(
+                RECERTIFICATION_REQUIRED.send, tenant_id=locked.tenant_id, curriculum_id=locked.pk
+            )
         )
     logger.info("training.published curriculum=%s v%s", locked.code, locked.version)
     return locked

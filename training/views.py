@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from skillgate import jsonbody
-from skillgate.api_errors import error_body
-from skillgate.errors import DomainError, InvalidInput
+from core import jsonbody
+from core.api_errors import error_body
+from core.errors import DomainError, InvalidInput
 from tenants.mixins import LEAD_ROLES, get_for_tenant_or_404, tenant_view
 from tenants.models import Team
 

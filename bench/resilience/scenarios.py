@@ -16,7 +16,7 @@ from .common import Receiver, Stack, log, stack, wait_until
 
 FAST_ENV = {
     # short periods so recovery is visible within a bounded run
-    "SCHEDULING_SWEEP_SECONDS": "2",
+    "EVENTS_SWEEP_SECONDS": "2",
     "CERT_EXPIRY_SWEEP_SECONDS": "1",
     "WEBHOOK_TIMEOUT_SECONDS": "2",
     "WEBHOOK_RETRY_BASE_SECONDS": "1",
@@ -79,8 +79,7 @@ def _seed(n: int, *, valid_seconds: float | None = None, slug: str = "res"):
 
 
 def _delivery_state(tenant_id: int) -> dict:
-    from scheduling.models import WebhookDelivery
-    from tenants.models import OutboxEvent
+    from events.models import OutboxEvent, WebhookDelivery
 
     events = OutboxEvent.objects.filter(tenant_id=tenant_id).count()
     undispatched = OutboxEvent.objects.filter(
@@ -99,8 +98,8 @@ def _all_delivered(tenant_id: int) -> bool:
 
 
 def _receiver_check(receiver: Receiver, tenant_id: int) -> dict:
-    from scheduling.models import WebhookDelivery
-    from scheduling.services import webhook_id
+    from events.models import WebhookDelivery
+    from events.services import webhook_id
 
     expected = {webhook_id(d) for d in WebhookDelivery.objects.filter(tenant_id=tenant_id)}
     seen = set(receiver.seen)
@@ -120,7 +119,7 @@ def webhook_worker_kill(events: int = 200) -> dict:
     with stack(own_postgres=False) as s:
         _django(s)
         from certification.services import revoke_certification
-        from scheduling.services import create_webhook_endpoint
+        from events.services import create_webhook_endpoint
 
         tenant, admin, _group, certs = _seed(events)
         receiver = Receiver(delay=0.05)
@@ -178,7 +177,7 @@ def redis_fault(mode: str = "pause", pause_seconds: float = 60, every: float = 2
         from django.db import connection
 
         from certification.services import revoke_certification
-        from scheduling.services import create_webhook_endpoint
+        from events.services import create_webhook_endpoint
 
         total = round((10 + pause_seconds + 20) / every)
         tenant, admin, _group, certs = _seed(total)
@@ -239,15 +238,15 @@ def redis_fault(mode: str = "pause", pause_seconds: float = 60, every: float = 2
 
         def committed_delivered() -> bool:
             # every change committed before recovery has reached the receiver
-            from tenants.models import OutboxEvent
+            from events.models import OutboxEvent
 
             ids = list(
                 OutboxEvent.objects.filter(
                     tenant=tenant, created_at__lte=_wall(recovered)
                 ).values_list("pk", flat=True)
             )
-            from scheduling.models import WebhookDelivery
-            from scheduling.services import webhook_id
+            from events.models import WebhookDelivery
+            from events.services import webhook_id
 
             want = {
                 webhook_id(d)
@@ -357,7 +356,7 @@ def two_beats(certs: int = 300, within: float = 15) -> dict:
         ).values_list("certification_id", flat=True):
             counts[cert_id] = counts.get(cert_id, 0) + 1
         sweeps = _count_in_logs(s, "certification.tasks.expire_certifications")
-        from tenants.models import OutboxEvent
+        from events.models import OutboxEvent
 
         outbox = OutboxEvent.objects.filter(
             tenant=tenant, event_type="certification.expired"

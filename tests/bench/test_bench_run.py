@@ -34,8 +34,10 @@ EXPECTED = {
 def test_every_benchmark_runs_at_a_tiny_scale_and_the_exam_hall_loses_nothing(tmp_path):
     import psycopg
 
-    base = os.environ["DATABASE_URL"].rpartition("/")[0]
-    db_url = f"{base}/sg_bench_smoke"
+    base, _, project_db = os.environ["DATABASE_URL"].rpartition("/")
+    # Named after the project database, so test runs against other databases never collide.
+    name = f"sg_bench_smoke_{project_db}"
+    db_url = f"{base}/{name}"
     command = [sys.executable, "-m", "bench", "--db-url", db_url, "--scale", "0.003"]
     command += ["--seconds", "1", "--repeat", "1", "--trainees", "5", "--exam-seconds", "5"]
     command += ["--out", str(tmp_path), "--stem", "smoke"]
@@ -45,7 +47,7 @@ def test_every_benchmark_runs_at_a_tiny_scale_and_the_exam_hall_loses_nothing(tm
         )
     finally:
         with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS sg_bench_smoke WITH (FORCE)")
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     assert proc.returncode == 0, proc.stderr[-2000:]
     run = json.loads((tmp_path / "smoke.json").read_text())
     results = {r["key"]: r for r in run["results"]}

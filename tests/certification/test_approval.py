@@ -11,8 +11,9 @@ from certification.services import (
     reject_certification,
     revoke_certification,
 )
-from skillgate.errors import Conflict, InvalidInput, NotPermitted
-from tenants.models import OutboxEvent, Role
+from core.errors import Conflict, InvalidInput, NotPermitted
+from events.models import OutboxEvent
+from tenants.models import Role
 from tests.factories import MembershipFactory, make_team
 
 from .factories import certify

@@ -14,7 +14,7 @@ from certification.services import (
     expire_due_certifications,
     send_expiry_reminders,
 )
-from tenants.models import OutboxEvent
+from events.models import OutboxEvent
 from tests.factories import MembershipFactory
 from training.models import Enrollment
 from training.services import new_curriculum_version, publish_curriculum

@@ -8,7 +8,7 @@ from django.utils import timezone
 from bench import dataset
 from certification.models import Certification, CertificationEvent
 from certification.services import expire_due_certifications
-from tenants.models import OutboxEvent
+from events.models import OutboxEvent
 
 DUE = 66_000
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from certification import tasks
 from certification.models import Certification, CertificationEvent, EmailMessage, Requirement
 from certification.services import add_requirement, evaluate_recent_progress
-from skillgate.errors import InvalidInput
+from core.errors import InvalidInput
 from training.models import Curriculum
 from training.services import complete_lesson, enroll_agents
 

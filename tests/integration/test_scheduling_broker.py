@@ -20,9 +20,9 @@ from django.db import connection
 from kombu import pools as kombu_pools
 from standardwebhooks import Webhook
 
+from events import services as event_services
+from events.models import OutboxEvent, WebhookDelivery
 from scheduling import services
-from scheduling.models import WebhookDelivery
-from tenants.models import OutboxEvent
 from tests.factories import MembershipFactory, TenantFactory
 from tests.scheduling.factories import HOUR, make_certification, make_skill_group, tomorrow_9
 
@@ -164,7 +164,7 @@ def test_a_real_worker_delivers_a_signed_webhook(use_broker, receiver, tmp):
     use_broker(broker)
     current_app.control.purge()
     tenant, agent = _scenario()
-    endpoint = services.create_webhook_endpoint(tenant=tenant, url=receiver.url)
+    endpoint = event_services.create_webhook_endpoint(tenant=tenant, url=receiver.url)
     worker = Worker(broker, tmp / "worker.log")
     try:
         _assign(tenant, agent, 0)  # commits; on_commit queues dispatch_outbox on the broker
@@ -177,7 +177,7 @@ def test_a_real_worker_delivers_a_signed_webhook(use_broker, receiver, tmp):
     assert payload["data"]["employee_id"] == agent.employee_id
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == "delivered"
-    assert got.headers["webhook-id"] == services.webhook_id(delivery)
+    assert got.headers["webhook-id"] == event_services.webhook_id(delivery)
 
 
 @pytest.mark.skipif(not shutil.which("redis-server"), reason="needs redis-server")
@@ -212,7 +212,7 @@ def test_with_the_broker_down_events_wait_in_the_outbox_and_arrive_once_it_is_ba
     redis = start_redis()
     use_broker(broker)
     tenant, agent = _scenario()
-    endpoint = services.create_webhook_endpoint(tenant=tenant, url=receiver.url)
+    endpoint = event_services.create_webhook_endpoint(tenant=tenant, url=receiver.url)
     worker = Worker(broker, tmp / "worker.log")
     try:
         _assign(tenant, agent, 0)
@@ -248,7 +248,7 @@ def test_with_the_broker_down_events_wait_in_the_outbox_and_arrive_once_it_is_ba
 
 def _sweep_sent() -> bool:
     try:
-        current_app.send_task("scheduling.tasks.sweep")
+        current_app.send_task("events.tasks.sweep")
     except Exception as exc:  # noqa: BLE001 - broker still coming up
         print("sweep not sent:", repr(exc))  # noqa: T201
         return False

@@ -1,7 +1,4 @@
-from scheduling import services
-from scheduling.models import ShiftAssignment, WebhookDelivery, WebhookEndpoint
-from tenants.models import OutboxEvent
-from tenants.outbox import publish
+from scheduling.models import ShiftAssignment
 from tests.isolation import Case
 
 from .factories import make_certification, make_skill_group, shift, tomorrow_9
@@ -15,20 +12,6 @@ def _shift(w):
     group = _group(w)
     make_certification(w.agent, group)
     return shift(w.agent, group, start=tomorrow_9())
-
-
-def _endpoint(w):
-    return services.create_webhook_endpoint(tenant=w.tenant, url="http://127.0.0.1:9/").endpoint
-
-
-def _event(w):
-    return publish(tenant_id=w.tenant.pk, event_type="assignment.cancelled", payload={})
-
-
-def _delivery(w):
-    endpoint = _endpoint(w)
-    event = _event(w)
-    return WebhookDelivery.objects.create(tenant=w.tenant, endpoint=endpoint, event=event)
 
 
 CASES = [
@@ -56,8 +39,5 @@ CASES = [
 
 MAKERS = {
     ShiftAssignment: _shift,
-    WebhookEndpoint: _endpoint,
-    WebhookDelivery: _delivery,
-    OutboxEvent: _event,
 }
 GLOBAL_URLS: dict = {}

@@ -10,8 +10,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from certification.models import Certification
+from events.models import OutboxEvent
 from scheduling.models import IdempotencyRecord, ShiftAssignment
-from tenants.models import OutboxEvent
 from tests.factories import MembershipFactory
 
 from .factories import (

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from certification import services as certification_services
 from certification.models import Certification
+from events.models import OutboxEvent
 from scheduling.models import ShiftAssignment
-from tenants.models import OutboxEvent
 
 from .factories import DAY, make_certification, make_skill_group, shift, tomorrow_9
 

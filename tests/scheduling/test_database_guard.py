@@ -10,9 +10,9 @@ from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from certification.models import Certification
+from events.models import OutboxEvent
 from scheduling.dbguard import GUARD_MESSAGE
 from scheduling.models import ShiftAssignment
-from tenants.models import OutboxEvent
 
 from .factories import DAY, HOUR, make_certification, make_skill_group, revoke, shift, tomorrow_9
 

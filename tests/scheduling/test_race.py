@@ -12,9 +12,9 @@ import pytest
 from django.db import connection, transaction
 
 from certification.models import Certification
+from core.errors import Conflict
 from scheduling import services
 from scheduling.models import ShiftAssignment
-from skillgate.errors import Conflict
 from tests.factories import MembershipFactory, TenantFactory
 
 from .factories import HOUR, make_certification, make_skill_group, revoke, tomorrow_9

@@ -7,11 +7,11 @@ import pytest
 from django.utils import timezone
 
 from certification.models import Certification
+from core.errors import InvalidInput
+from events.models import OutboxEvent
 from scheduling import selectors, services
 from scheduling.models import ShiftAssignment
 from scheduling.services import AssignmentRequest, AssignmentsRefused
-from skillgate.errors import InvalidInput
-from tenants.models import OutboxEvent
 from tests.factories import MembershipFactory
 
 from .factories import DAY, HOUR, make_certification, make_skill_group, revoke, shift, tomorrow_9
@@ -128,7 +128,7 @@ def test_cancel_needs_a_reason_and_is_idempotent(world, group):
 
 
 def test_cancel_of_another_tenants_shift_is_not_found(world, group):
-    from skillgate.errors import NotFound
+    from core.errors import NotFound
 
     make_certification(world.agent, group)
     a = shift(world.agent, group, start=tomorrow_9())

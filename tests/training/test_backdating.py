@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from skillgate.errors import Conflict
+from core.errors import Conflict
 from training.attempts import save_answer, start_attempt, submit_attempt
 from training.models import Attempt, AttemptAnswer, Enrollment, LessonCompletion
 from training.services import complete_lesson, enroll_agents

@@ -2,13 +2,12 @@
 
 import pytest
 
-from skillgate.errors import Conflict
+from core.errors import Conflict
+from training.handoffs import AGENT_PROGRESSED, RECERTIFICATION_REQUIRED
 from training.markdown import render_markdown
 from training.models import Curriculum, Enrollment
 from training.selectors import search_articles
 from training.services import (
-    EVALUATE_AGENT_TASK,
-    RECERTIFY_TASK,
     complete_lesson,
     enroll_agents,
     new_curriculum_version,
@@ -19,7 +18,7 @@ from .factories import CurriculumFactory, LessonFactory, make_quiz
 
 
 def queued(callbacks):
-    return [(cb.args[0], cb.keywords) for cb in callbacks if getattr(cb, "func", None)]
+    return [(cb.func.__self__.name, cb.keywords) for cb in callbacks if getattr(cb, "func", None)]
 
 
 def test_publishing_a_new_version_keeps_the_old_one_and_moves_open_enrollments(
@@ -47,7 +46,7 @@ def test_publishing_a_new_version_keeps_the_old_one_and_moves_open_enrollments(
     assert Curriculum.objects.filter(code=v1.code, status="published").get().pk == v2.pk
     assert Enrollment.objects.get().curriculum_id == v2.pk
     assert queued(callbacks) == [
-        (RECERTIFY_TASK, {"tenant_id": world.tenant.pk, "curriculum_id": v2.pk})
+        (RECERTIFICATION_REQUIRED.name, {"tenant_id": world.tenant.pk, "curriculum_id": v2.pk})
     ]
     with django_capture_on_commit_callbacks(execute=False) as again:
         publish_curriculum(curriculum=v2)
@@ -82,7 +81,7 @@ def test_completing_a_curriculum_asks_certification_to_evaluate_the_agent(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         complete_lesson(membership=world.agent, lesson=last)
     assert queued(callbacks) == [
-        (EVALUATE_AGENT_TASK, {"tenant_id": world.tenant.pk, "membership_id": world.agent.pk})
+        (AGENT_PROGRESSED.name, {"tenant_id": world.tenant.pk, "membership_id": world.agent.pk})
     ]
 
 

@@ -47,7 +47,7 @@ def test_enroll_team_assigns_active_agents_only(world):
 def test_enroll_refuses_objects_of_another_tenant(world):
     import pytest
 
-    from skillgate.errors import InvalidInput
+    from core.errors import InvalidInput
 
     curriculum = CurriculumFactory(tenant=world.other_tenant)
     with pytest.raises(InvalidInput):

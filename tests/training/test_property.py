@@ -4,7 +4,7 @@ forms: always exactly one graded attempt, graded once, with the last accepted an
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from skillgate.errors import Conflict
+from core.errors import Conflict
 from training.attempts import save_answer, start_attempt, submit_attempt
 from training.models import Attempt
 

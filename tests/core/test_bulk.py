@@ -1,4 +1,4 @@
-"""skillgate.bulk.insert_rows: one statement, rows in order, ids back, model defaults filled."""
+"""core.bulk.insert_rows: one statement, rows in order, ids back, model defaults filled."""
 
 from datetime import timedelta
 
@@ -8,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from certification.models import EmailMessage
-from skillgate.bulk import insert_rows
-from tenants.models import OutboxEvent
+from core.bulk import insert_rows
+from events.models import OutboxEvent
 
 pytestmark = pytest.mark.django_db
 

@@ -11,12 +11,11 @@ from django.conf import settings
 from django.utils import timezone
 from standardwebhooks import Webhook
 
-from scheduling import services, tasks
-from scheduling.models import WebhookAttempt, WebhookDelivery
-from tenants.models import OutboxEvent
-from tenants.outbox import publish
+from events import services, tasks
+from events.models import OutboxEvent, WebhookAttempt, WebhookDelivery
+from events.outbox import publish
 
-from .factories import make_certification, make_skill_group, revoke, shift, tomorrow_9
+from tests.scheduling.factories import make_certification, make_skill_group, revoke, shift, tomorrow_9
 
 pytestmark = pytest.mark.django_db
 
@@ -211,12 +210,12 @@ def test_celery_configuration_acks_late_requeues_lost_work_and_bounds_redelivery
     assert visibility > longest_wait
     assert visibility > settings.CELERY_TASK_TIME_LIMIT
     for name in (
-        "scheduling.tasks.dispatch_outbox",
-        "scheduling.tasks.deliver_webhook",
-        "scheduling.tasks.sweep",
+        "events.tasks.dispatch_outbox",
+        "events.tasks.deliver_webhook",
+        "events.tasks.sweep",
     ):
         task = current_app.tasks[name]
         assert task.acks_late and task.reject_on_worker_lost
         assert task.max_retries is not None
     assert settings.WEBHOOK_MAX_ATTEMPTS >= 1
-    assert "scheduling-sweep" in settings.CELERY_BEAT_SCHEDULE
+    assert "events-sweep" in settings.CELERY_BEAT_SCHEDULE

@@ -1,10 +1,10 @@
-"""skillgate.prepared: hot reads planned once per connection, answered like the ORM's cursor."""
+"""core.prepared: hot reads planned once per connection, answered like the ORM's cursor."""
 
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from skillgate.prepared import prepared_cursor
+from core.prepared import prepared_cursor
 
 SQL = "SELECT id, name, created_at /* prepared-test */ FROM tenants_tenant WHERE id = %s"
 

@@ -3,7 +3,7 @@ HTTP try. Signing uses the ``standardwebhooks`` package, so receivers can verify
 Standard Webhooks library.
 
 A try resolves the endpoint's host once, refuses it unless every address is public
-(``services.address_refusal``) and connects to those vetted addresses only, so a second DNS
+(``addresses.address_refusal``) and connects to those vetted addresses only, so a second DNS
 answer (rebinding) cannot send it elsewhere. TLS still verifies the certificate against the URL's
 host name. Redirects are not followed and environment proxies are not used: the request goes
 straight to the checked address or not at all."""
@@ -21,17 +21,12 @@ from datetime import UTC, datetime
 from django.conf import settings
 from standardwebhooks import Webhook
 
-from skillgate.errors import InvalidInput
+from core.errors import InvalidInput
 
+from .addresses import WebhookTarget, address_refusal, forbidden_address, webhook_target
 from .models import WebhookDelivery
-from .services import (
-    WebhookTarget,
-    address_refusal,
-    forbidden_address,
-    iso,
-    webhook_id,
-    webhook_target,
-)
+from .outbox import iso
+from .services import webhook_id
 
 USER_AGENT = "Skillgate-Webhooks/1.0"
 

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from django.utils import timezone, translation
 
-from scheduling import services, tasks, webhooks
-from scheduling.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from skillgate.errors import InvalidInput
-from tenants.outbox import publish
+from core.errors import InvalidInput
+from events import addresses, services, tasks, webhooks
+from events.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from events.outbox import publish
 
 from .receiver import Receiver
 
@@ -93,7 +93,7 @@ def test_registration_refuses_urls_that_could_reach_inside(world, public_only, u
     if kind:
         assert error.details["kind"] == kind
         assert "public internet addresses" in error.message
-        assert str(services.ADDRESS_KINDS[kind]) in error.message
+        assert str(addresses.ADDRESS_KINDS[kind]) in error.message
 
 
 @pytest.mark.parametrize(
@@ -171,7 +171,7 @@ def test_a_changed_url_is_checked_and_an_unchanged_one_kept(world, settings):
 def test_admin_shows_why_a_url_is_refused(world, client_for, public_only):
     client = client_for(world.admin)
     response = client.post(
-        "/admin/scheduling/webhookendpoint/add/",
+        "/admin/events/webhookendpoint/add/",
         {"url": "https://169.254.169.254/latest/", "event_types": "[]", "active": "on"},
     )
     assert response.status_code == 200
@@ -181,7 +181,7 @@ def test_admin_shows_why_a_url_is_refused(world, client_for, public_only):
     assert not WebhookEndpoint.objects.exists()
 
     response = client.post(
-        "/admin/scheduling/webhookendpoint/add/",
+        "/admin/events/webhookendpoint/add/",
         {"url": "https://ops:pw@wfm.example.com/", "event_types": "[]", "active": "on"},
     )
     assert "must not contain a user name or password" in response.content.decode()
@@ -194,7 +194,7 @@ def test_admin_edit_checks_a_changed_url_and_keeps_an_unchanged_one(world, clien
     ).endpoint
     settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = False
     client = client_for(world.admin)
-    change = f"/admin/scheduling/webhookendpoint/{endpoint.pk}/change/"
+    change = f"/admin/events/webhookendpoint/{endpoint.pk}/change/"
     response = client.post(change, {"url": "https://[::1]/hook", "event_types": "[]"})
     assert response.status_code == 200
     assert "loopback" in response.content.decode()
@@ -260,7 +260,7 @@ def test_the_connection_goes_to_the_checked_address_without_resolving_again(rece
     """Pinning: the name in the URL is only used for the Host header (and TLS); the socket is
     opened to the address that was checked. ``rebind.invalid`` cannot resolve at all (RFC 6761),
     so reaching the receiver proves no second lookup happened."""
-    target = services.WebhookTarget("http", "rebind.invalid", _port(receiver), "/hook?x=1")
+    target = addresses.WebhookTarget("http", "rebind.invalid", _port(receiver), "/hook?x=1")
     with pytest.raises(socket.gaierror):
         webhooks.resolve(target)
     status = webhooks.post(target, ["127.0.0.1"], body=b"{}", headers={"x-test": "1"})
@@ -271,7 +271,7 @@ def test_the_connection_goes_to_the_checked_address_without_resolving_again(rece
 
 def test_every_resolved_address_is_checked(settings):
     settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = False
-    target = services.WebhookTarget("https", "localhost", 443, "/")
+    target = addresses.WebhookTarget("https", "localhost", 443, "/")
     with pytest.raises(InvalidInput) as caught:
         webhooks.resolve(target)
     assert caught.value.code == "forbidden_address"
@@ -341,11 +341,11 @@ def tls_receiver(tmp_path, monkeypatch):
 
 def test_https_is_pinned_and_still_verifies_the_certificate_against_the_url_host(tls_receiver):
     port = _port(tls_receiver)
-    target = services.WebhookTarget("https", "localhost", port, "/hook")
+    target = addresses.WebhookTarget("https", "localhost", port, "/hook")
     assert webhooks.post(target, webhooks.resolve(target), body=b"{}", headers={}) == 200
     assert len(tls_receiver.received) == 1
     # Same address, another name: the certificate is for localhost, so the handshake fails.
-    other = services.WebhookTarget("https", "rebind.invalid", port, "/hook")
+    other = addresses.WebhookTarget("https", "rebind.invalid", port, "/hook")
     with pytest.raises(ssl.SSLCertVerificationError):
         webhooks.post(other, ["127.0.0.1"], body=b"{}", headers={})
     assert len(tls_receiver.received) == 1
@@ -385,7 +385,7 @@ def test_deploy_check_warns_when_private_networks_are_allowed_in_production(sett
     settings.DEBUG = False
     settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
     ids = [m.id for m in run_checks(include_deployment_checks=True)]
-    assert "scheduling.W001" in ids
+    assert "events.W001" in ids
     settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = False
     ids = [m.id for m in run_checks(include_deployment_checks=True)]
-    assert "scheduling.W001" not in ids
+    assert "events.W001" not in ids

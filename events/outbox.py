@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from django.db import transaction
 from django.utils import timezone
 
-from skillgate.bulk import insert_rows
-from skillgate.tasks import enqueue
+from core.bulk import insert_rows
+from core.handoffs import queue
 
 from .models import OutboxEvent
 
-DISPATCH_TASK = "scheduling.tasks.dispatch_outbox"
+UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def iso(value: datetime | None) -> str | None:
+    """Times in events and payloads: UTC, second precision, like the database triggers write."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).strftime(UTC_FORMAT)
 
 
 def publish(*, tenant_id: int, event_type: str, payload: dict) -> OutboxEvent:
@@ -37,4 +46,6 @@ def publish_many(*, tenant_id: int, events: list[tuple[str, dict]]) -> int:
 
 
 def _nudge(tenant_id: int) -> None:
-    enqueue(DISPATCH_TASK, tenant_id=tenant_id)
+    from .tasks import dispatch_outbox  # the tasks import the services, which import this
+
+    queue(dispatch_outbox, tenant_id=tenant_id)

@@ -1,4 +1,4 @@
-"""Deployment checks of scheduling settings (``manage.py check --deploy``)."""
+"""Deployment checks of event settings (``manage.py check --deploy``)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ def webhook_private_networks(app_configs, **kwargs):
                 "WEBHOOK_ALLOW_PRIVATE_NETWORKS is on outside DEBUG: webhook endpoints may "
                 "reach loopback and private addresses.",
                 hint="Unset WEBHOOK_ALLOW_PRIVATE_NETWORKS in production.",
-                id="scheduling.W001",
+                id="events.W001",
             )
         ]
     return []

@@ -1,5 +1,5 @@
 """Domain errors: a machine-readable code plus a translated message, mapped to HTTP in one place
-(skillgate.api_errors for the API; views show the message next to the form)."""
+(core.api_errors for the API; views show the message next to the form)."""
 
 from __future__ import annotations
 

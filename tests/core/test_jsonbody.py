@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from skillgate import jsonbody
-from skillgate.errors import InvalidInput
+from core import jsonbody
+from core.errors import InvalidInput
 
 
 def test_every_lone_surrogate_escape_is_refused():

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    """The bottom layer: errors and their HTTP mapping, JSON bodies, hand-offs between apps and
+    small database helpers. It knows no domain and imports no other project app."""
+
+    name = "core"
+
+    def ready(self):
+        from . import lookups  # noqa: F401  (registers the __any_of lookup on every field)
