@@ -65,13 +65,7 @@ def generate(env: dict[str, str], args) -> tuple[float | None, dict, str]:
     log(f"generating the data set at scale {args.scale}")
     t0 = time.perf_counter()
     proc = subprocess.run(
-        [
-            sys.executable,
-            str(harness.ROOT / "manage.py"),
-            "bench_dataset",
-            "--scale",
-            str(args.scale),
-        ],
+        [sys.executable, "-m", "bench.generate", "--scale", str(args.scale)],
         env=env,
         cwd=harness.ROOT,
         stdout=subprocess.PIPE,

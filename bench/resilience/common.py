@@ -112,8 +112,13 @@ class Stack:
     procs: list[subprocess.Popen] = field(default_factory=list)
 
     def manage(self, *args: str) -> subprocess.CompletedProcess:
+        return self.run_module(str(ROOT / "manage.py"), *args)
+
+    def run_module(self, module: str, *args: str) -> subprocess.CompletedProcess:
+        """``python -m module`` (or a script path) in this stack's environment."""
+        command = [module] if module.endswith(".py") else ["-m", module]
         return subprocess.run(
-            [PYTHON, str(ROOT / "manage.py"), *args],
+            [PYTHON, *command, *args],
             env=self.env,
             cwd=ROOT,
             check=True,

@@ -392,7 +392,7 @@ def pg_crash(trainees: int = 60, seconds: float = 40, down: float = 5) -> dict:
     from bench.harness import start_gunicorn
 
     with stack(own_postgres=True) as s:
-        s.manage("bench_dataset", "--scale", "0.005")
+        s.run_module("bench.generate", "--scale", "0.005")
         _django(s)
         from bench import dataset
 

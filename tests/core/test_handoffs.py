@@ -1,4 +1,4 @@
-"""Hand-offs between apps: declared by the sender, connected by the receiver, checked at start-up."""
+"""Hand-offs between apps: declared by the sender, connected by the receiver, checked at start."""
 
 import subprocess
 import sys

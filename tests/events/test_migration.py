@@ -4,7 +4,10 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("tenants", "0002_tenant_first_indexes_only"), ("scheduling", "0005_shift_keys_without_own_indexes")]
+BEFORE = [
+    ("tenants", "0002_tenant_first_indexes_only"),
+    ("scheduling", "0005_shift_keys_without_own_indexes"),
+]
 AFTER = [("scheduling", "0007_cascade_into_events_outbox")]
 
 

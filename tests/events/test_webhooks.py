@@ -14,8 +14,13 @@ from standardwebhooks import Webhook
 from events import services, tasks
 from events.models import OutboxEvent, WebhookAttempt, WebhookDelivery
 from events.outbox import publish
-
-from tests.scheduling.factories import make_certification, make_skill_group, revoke, shift, tomorrow_9
+from tests.scheduling.factories import (
+    make_certification,
+    make_skill_group,
+    revoke,
+    shift,
+    tomorrow_9,
+)
 
 pytestmark = pytest.mark.django_db
 
