@@ -70,8 +70,8 @@ def insert_rows(
     named = {f.column for f in concrete}
     extra = []
     for field in opts.concrete_fields:
-        if field.primary_key or field.column in named:
-            continue
+        if field.primary_key or field.column in named or field.has_db_default():
+            continue  # the database fills these itself
         stamped = getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
         if field.has_default() or stamped or not field.null:
             concrete.append(field)

@@ -13,6 +13,7 @@ from tenants.authentication import HasTenant
 from tenants.mixins import LEAD_ROLES, HasRole, TenantAPIMixin
 
 from . import selectors
+from .selectors import FeedPosition
 from .serializers import EventPageSerializer, EventSerializer
 
 ERRORS = {
@@ -31,28 +32,46 @@ class EventFeed(TenantAPIMixin, APIView):
     @extend_schema(
         summary="Ordered feed of certification and assignment events",
         description=(
-            "Events in id order after the given id. Store `next_after` and pass it as `after` "
-            "next time; ids only grow. Events younger than a couple of seconds are held back "
-            "until every earlier transaction has committed, so nothing is ever skipped."
+            "Events in commit order after the given position. Store `next_after` and pass it "
+            "as `after` next time. Events of transactions still in progress are held back "
+            "until they end, so no event is ever skipped, however long a transaction takes. "
+            "Events are kept `EVENTS_RETENTION_DAYS` (30 by default) after they were "
+            "dispatched to webhooks."
         ),
         parameters=[
-            OpenApiParameter("after", int, description="Last event id seen (0 to start)."),
+            OpenApiParameter(
+                "after",
+                str,
+                description="`next_after` of the last page read, or 0 (the default) to start "
+                "from the oldest event kept. A position is opaque: `<transaction>.<event id>`.",
+            ),
             OpenApiParameter("limit", int, description="1 to 1000, default 100."),
         ],
         responses={200: EventPageSerializer, **ERRORS},
     )
     def get(self, request):
-        after = _int_param(request, "after", 0, 0, 2**62)
+        after = _position_param(request)
         limit = _int_param(request, "limit", 100, 1, 1000)
         events = selectors.event_feed(tenant=request.tenant, after=after, limit=limit + 1)
         page = events[:limit]
         return Response(
             {
                 "results": EventSerializer(page, many=True).data,
-                "next_after": page[-1].pk if page else after,
+                "next_after": str(FeedPosition.of(page[-1]) if page else after),
                 "has_more": len(events) > limit,
             }
         )
+
+
+def _position_param(request) -> FeedPosition:
+    raw = request.query_params.get("after") or "0"
+    position = FeedPosition.parse(raw)
+    if position is None:
+        raise InvalidInput(
+            _("after must be a feed position from next_after, or 0 to start."),
+            code="invalid_after",
+        )
+    return position
 
 
 def _int_param(request, name: str, default: int, lo: int, hi: int) -> int:

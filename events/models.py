@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Func, Q
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 from tenants.models import TenantScopedModel
+
+
+def current_transaction_id():
+    """PostgreSQL's id of the writing transaction (xid8, never wrapping) as a bigint."""
+    xid8 = Func(function="pg_current_xact_id", output_field=models.TextField())
+    return Cast(Cast(xid8, models.TextField()), models.BigIntegerField())
 
 
 class OutboxEvent(TenantScopedModel):
@@ -18,13 +25,18 @@ class OutboxEvent(TenantScopedModel):
     payload = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
     dispatched_at = models.DateTimeField(null=True, blank=True)
+    # The transaction that wrote the event, set by the database whoever inserts (services, bulk
+    # SQL, the certification cascade trigger). The feed orders by (txid, id) and holds back
+    # every transaction still in progress, so a reader can never move past an event that
+    # commits later (events.selectors.event_feed).
+    txid = models.BigIntegerField(db_default=current_transaction_id(), editable=False)
 
     class Meta:
         verbose_name = _("outbox event")
         verbose_name_plural = _("outbox events")
         ordering = ["pk"]
         indexes = [
-            models.Index(fields=["tenant", "id"], name="outbox_tenant_feed"),
+            models.Index(fields=["tenant", "txid", "id"], name="outbox_feed"),
             models.Index(
                 fields=["tenant", "created_at"],
                 condition=models.Q(dispatched_at__isnull=True),

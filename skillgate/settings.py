@@ -278,9 +278,10 @@ CERT_COVERAGE_EXPIRING_DAYS = int(os.environ.get("CERT_COVERAGE_EXPIRING_DAYS", 
 # Retries of a certification email before the periodic mail sweep takes over.
 CERT_EMAIL_MAX_RETRIES = int(os.environ.get("CERT_EMAIL_MAX_RETRIES", "5"))
 
-# --- scheduling ---
-# Events younger than this stay out of GET /api/v1/events/ until every earlier id has committed.
-EVENT_FEED_SETTLE_SECONDS = float(os.environ.get("EVENT_FEED_SETTLE_SECONDS", "2"))
+# --- events ---
+# Events dispatched longer ago than this, whose webhook deliveries are all finished, are purged
+# (the feed and the outbox keep this much history).
+EVENTS_RETENTION_DAYS = int(os.environ.get("EVENTS_RETENTION_DAYS", "30"))
 # Webhooks: per-try timeout, tries before giving up, exponential backoff (base * 2^n, capped).
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
 WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "12"))
@@ -294,4 +295,6 @@ WEBHOOK_RETRY_MAX_SECONDS = int(os.environ.get("WEBHOOK_RETRY_MAX_SECONDS", "360
 WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", DEBUG)
 # The sweep re-queues outbox rows still undispatched after this long, and due retries.
 OUTBOX_SWEEP_AFTER_SECONDS = int(os.environ.get("OUTBOX_SWEEP_AFTER_SECONDS", "30"))
+
+# --- scheduling ---
 IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "48"))
