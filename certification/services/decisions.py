@@ -25,9 +25,9 @@ from tenants.models import Membership, Role, Team, Tenant
 from tenants.outbox import publish, publish_many
 from training.models import Attempt, Curriculum, LessonCompletion, Quiz
 
-from .chain import EventSpec, append_events
-from .messages import NotificationTexts
-from .models import (
+from ..chain import EventSpec, append_events
+from ..messages import NotificationTexts
+from ..models import (
     Certification,
     EmailMessage,
     Notification,
@@ -35,7 +35,7 @@ from .models import (
     SkillGroup,
     SweepMark,
 )
-from .rules import Catalog, GroupResult, requirement_problem
+from ..rules import Catalog, GroupResult, requirement_problem
 
 logger = logging.getLogger(__name__)
 Status = Certification.Status
@@ -233,7 +233,7 @@ EMAIL_BATCH = 200
 def _queue_emails(ids: list[int]) -> None:
     """One task message per batch of emails, not per email: a sweep that expires thousands of
     certifications must not spend its time publishing thousands of messages."""
-    from .tasks import send_emails
+    from ..tasks import send_emails
 
     for start in range(0, len(ids), EMAIL_BATCH):
         batch = ids[start : start + EMAIL_BATCH]
