@@ -4,6 +4,7 @@ The package exports the public functions of its modules, so callers keep writing
 ``from certification import services`` and ``services.approve_certification(...)``.
 """
 
+from .changes import event_payload
 from .decisions import (
     EMAIL_BATCH,
     add_requirement,
@@ -13,7 +14,6 @@ from .decisions import (
     deliver_email,
     evaluate_agent,
     evaluate_recent_progress,
-    event_payload,
     expire_due_certifications,
     grace_days,
     led_team_ids,

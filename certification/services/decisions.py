@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from skillgate.bulk import insert_rows
 from skillgate.errors import Conflict, InvalidInput, NotPermitted
 from tenants.models import Membership, Role, Team, Tenant
-from tenants.outbox import publish, publish_many
+from tenants.outbox import publish_many
 from training.models import Attempt, Curriculum, LessonCompletion, Quiz
 
 from ..chain import EventSpec, append_events
@@ -36,19 +36,13 @@ from ..models import (
     SweepMark,
 )
 from ..rules import Catalog, GroupResult, requirement_problem
+from .changes import _activate_window, _locked, _payload, _publish, _record
 
 logger = logging.getLogger(__name__)
 Status = Certification.Status
 LIVE = (Status.PENDING, Status.ACTIVE)
 DECIDER_ROLES = {Role.TEAM_LEAD, Role.TRAINER, Role.TENANT_ADMIN}
 PROGRESS_SWEEP = "certification.evaluate_progress"
-EVENT_TYPES = {
-    Status.PENDING: "certification.pending",
-    Status.ACTIVE: "certification.activated",
-    Status.REJECTED: "certification.rejected",
-    Status.REVOKED: "certification.revoked",
-    Status.EXPIRED: "certification.expired",
-}
 
 
 def grace_days() -> int:
@@ -56,82 +50,6 @@ def grace_days() -> int:
 
 
 # --- helpers --------------------------------------------------------------------------------
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def event_payload(cert: Certification, reason: str = "") -> dict:
-    """The outside world's view of a certification (webhooks, scheduler event feed)."""
-    return _payload(
-        certification_id=cert.pk,
-        employee_id=cert.membership.employee_id,
-        skill_group=cert.skill_group.code,
-        external_id=cert.skill_group.external_id,
-        status=cert.status,
-        valid_from=cert.valid_from,
-        valid_until=cert.valid_until,
-        reason=reason,
-    )
-
-
-def _payload(
-    *,
-    certification_id: int,
-    employee_id: str,
-    skill_group: str,
-    external_id: str,
-    status: str,
-    valid_from: datetime | None,
-    valid_until: datetime | None,
-    reason: str,
-) -> dict:
-    return {
-        "certification_id": certification_id,
-        "employee_id": employee_id,
-        "skill_group": skill_group,
-        "external_id": external_id,
-        "status": status,
-        "valid_from": _iso(valid_from),
-        "valid_until": _iso(valid_until),
-        "reason": reason,
-    }
-
-
-def _publish(cert: Certification, reason: str = "") -> None:
-    publish(
-        tenant_id=cert.tenant_id,
-        event_type=EVENT_TYPES[cert.status],
-        payload=event_payload(cert, reason),
-    )
-
-
-def _record(
-    cert: Certification,
-    *,
-    old: str,
-    actor: Membership | None,
-    reason: str = "",
-    request_id: str | None = None,
-    data: dict | None = None,
-    at: datetime | None = None,
-) -> None:
-    append_events(
-        tenant_id=cert.tenant_id,
-        specs=[
-            EventSpec(
-                certification_id=cert.pk,
-                old_status=old,
-                new_status=cert.status,
-                actor_id=actor.user_id if actor else None,
-                reason=reason,
-                data=data,
-            )
-        ],
-        at=at or timezone.now(),
-        request_id=request_id,
-    )
 
 
 def _message_params(
@@ -243,15 +161,6 @@ def _queue_emails(ids: list[int]) -> None:
             logger.warning("could not queue %s emails; the sweep will send them", len(batch))
 
 
-def _locked(tenant: Tenant, certification: Certification) -> Certification:
-    return (
-        Certification.objects.for_tenant(tenant)
-        .select_for_update(of=("self",))
-        .select_related("membership__user", "membership__team", "skill_group")
-        .get(pk=certification.pk)
-    )
-
-
 def led_teams(actor: Membership) -> QuerySet[Team]:
     """The teams whose agents ``actor`` leads: those naming them lead, and a team lead's own."""
     led = Q(lead=actor)
@@ -276,13 +185,6 @@ def check_may_decide(*, actor: Membership, cert: Certification) -> None:
             _("%(agent)s is not in your team.") % {"agent": cert.membership.user},
             code="outside_team",
         )
-
-
-def _activate_window(cert: Certification, now: datetime) -> None:
-    cert.valid_from = now
-    cert.valid_until = now + timedelta(days=cert.skill_group.validity_days)
-    cert.grace_until = None
-    cert.reminded_at = None
 
 
 # --- automatic certification ------------------------------------------------------------------
