@@ -6,29 +6,25 @@ The package exports the public functions of its modules, so callers keep writing
 
 from .changes import event_payload
 from .decisions import (
-    EMAIL_BATCH,
     add_requirement,
     approve_certification,
     bulk_approve,
     check_may_decide,
-    deliver_email,
     evaluate_agent,
     evaluate_recent_progress,
     expire_due_certifications,
     grace_days,
     led_team_ids,
     led_teams,
-    mark_notifications_read,
     reinstate_certification,
     reject_certification,
     revoke_certification,
     send_expiry_reminders,
     start_recertification,
-    unsent_email_ids,
 )
+from .notifications import deliver_email, mark_notifications_read, unsent_email_ids
 
 __all__ = [
-    "EMAIL_BATCH",
     "add_requirement",
     "approve_certification",
     "bulk_approve",
