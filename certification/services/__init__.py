@@ -10,8 +10,6 @@ from .decisions import (
     approve_certification,
     bulk_approve,
     check_may_decide,
-    evaluate_agent,
-    evaluate_recent_progress,
     expire_due_certifications,
     grace_days,
     led_team_ids,
@@ -22,6 +20,7 @@ from .decisions import (
     send_expiry_reminders,
     start_recertification,
 )
+from .evaluation import evaluate_agent, evaluate_recent_progress
 from .notifications import deliver_email, mark_notifications_read, unsent_email_ids
 
 __all__ = [
