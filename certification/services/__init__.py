@@ -10,7 +10,6 @@ from .decisions import (
     approve_certification,
     bulk_approve,
     check_may_decide,
-    expire_due_certifications,
     grace_days,
     led_team_ids,
     led_teams,
@@ -21,6 +20,7 @@ from .decisions import (
     start_recertification,
 )
 from .evaluation import evaluate_agent, evaluate_recent_progress
+from .expiry import expire_due_certifications
 from .notifications import deliver_email, mark_notifications_read, unsent_email_ids
 
 __all__ = [
