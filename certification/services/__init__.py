@@ -10,18 +10,16 @@ from .decisions import (
     approve_certification,
     bulk_approve,
     check_may_decide,
-    grace_days,
     led_team_ids,
     led_teams,
     reinstate_certification,
     reject_certification,
     revoke_certification,
-    send_expiry_reminders,
-    start_recertification,
 )
 from .evaluation import evaluate_agent, evaluate_recent_progress
 from .expiry import expire_due_certifications
 from .notifications import deliver_email, mark_notifications_read, unsent_email_ids
+from .recertification import grace_days, send_expiry_reminders, start_recertification
 
 __all__ = [
     "add_requirement",
