@@ -18,14 +18,10 @@ from django.utils.translation import gettext as _
 
 from skillgate.errors import Conflict, InvalidInput, NotPermitted
 from tenants.models import Membership, Role, Team, Tenant
-from training.models import Curriculum, Quiz
 
 from ..models import (
     Certification,
-    Requirement,
-    SkillGroup,
 )
-from ..rules import requirement_problem
 from .changes import _activate_window, _locked, _publish, _record
 from .notifications import _notify_many
 
@@ -256,33 +252,3 @@ def reinstate_certification(
 
 
 # --- requirements, notifications, mail ---------------------------------------------------------
-
-
-@transaction.atomic
-def add_requirement(
-    *,
-    tenant: Tenant,
-    skill_group: SkillGroup,
-    curriculum: Curriculum | None = None,
-    quiz: Quiz | None = None,
-    min_score_percent: int | None = None,
-) -> Requirement:
-    """Add a requirement that can actually be met; refuses one that points at a retired (or
-    never published) curriculum, and one that is not exactly one of curriculum or quiz."""
-    for obj in (skill_group, curriculum, quiz):
-        if obj is not None and obj.tenant_id != tenant.pk:
-            raise InvalidInput(_("Everything must belong to the same tenant."), code="wrong_tenant")
-    if (curriculum is None) == (quiz is None):
-        raise InvalidInput(_("Name either a curriculum or a quiz."), code="one_target")
-    if min_score_percent is not None and not 0 <= min_score_percent <= 100:
-        raise InvalidInput(_("The minimum score is a percentage (0–100)."), code="score_range")
-    problem = requirement_problem(curriculum=curriculum, quiz=quiz)
-    if problem:
-        raise InvalidInput(problem, code="unmeetable")
-    return Requirement.objects.create(
-        tenant=tenant,
-        skill_group=skill_group,
-        curriculum=curriculum,
-        quiz=quiz,
-        min_score_percent=min_score_percent,
-    )
