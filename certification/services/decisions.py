@@ -1,14 +1,10 @@
-"""State changes of certifications: automatic creation, approval, revocation, expiry,
-reminders and recertification.
-
-Every function is keyword-only and transactional; each status change appends a hash-chained
-CertificationEvent and publishes an outbox event in the same transaction, and in-app
-notifications plus queued emails for the agent. Mail leaves only after commit (tasks.py).
-"""
+"""A person's decisions on certifications: a lead (team lead, trainer or tenant admin)
+approves or rejects a pending certification with a comment, approves several at once, revokes a
+live one with a reason, or asks for a revoked one back (reinstating). Tenant admins and trainers
+decide for every team, team leads for the teams they lead."""
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
@@ -19,19 +15,13 @@ from django.utils.translation import gettext as _
 from skillgate.errors import Conflict, InvalidInput, NotPermitted
 from tenants.models import Membership, Role, Team, Tenant
 
-from ..models import (
-    Certification,
-)
+from ..models import Certification
 from .changes import _activate_window, _locked, _publish, _record
 from .notifications import _notify_many
 
-logger = logging.getLogger(__name__)
 Status = Certification.Status
 LIVE = (Status.PENDING, Status.ACTIVE)
 DECIDER_ROLES = {Role.TEAM_LEAD, Role.TRAINER, Role.TENANT_ADMIN}
-
-
-# --- helpers --------------------------------------------------------------------------------
 
 
 def led_teams(actor: Membership) -> QuerySet[Team]:
@@ -58,12 +48,6 @@ def check_may_decide(*, actor: Membership, cert: Certification) -> None:
             _("%(agent)s is not in your team.") % {"agent": cert.membership.user},
             code="outside_team",
         )
-
-
-# --- automatic certification ------------------------------------------------------------------
-
-
-# --- decisions ---------------------------------------------------------------------------------
 
 
 def _decide(*, tenant, certification, actor, approve, comment, request_id, now=None):
@@ -246,9 +230,3 @@ def reinstate_certification(
     _publish(cert, reason)
     _notify_many(tenant, [(cert, "pending", "")])
     return cert
-
-
-# --- expiry, reminders, recertification -----------------------------------------------------------
-
-
-# --- requirements, notifications, mail ---------------------------------------------------------
