@@ -1,0 +1,117 @@
+"""What every change of a certification shares: the row locked for the change, the validity
+window an activation opens, the hash-chained CertificationEvent it appends, and the outbox event
+(with its payload, the outside world's view of a certification) it publishes in the same
+transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from events.outbox import publish
+from tenants.models import Membership, Tenant
+
+from ..chain import EventSpec, append_events
+from ..models import Certification
+
+Status = Certification.Status
+EVENT_TYPES = {
+    Status.PENDING: "certification.pending",
+    Status.ACTIVE: "certification.activated",
+    Status.REJECTED: "certification.rejected",
+    Status.REVOKED: "certification.revoked",
+    Status.EXPIRED: "certification.expired",
+}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def event_payload(cert: Certification, reason: str = "") -> dict:
+    """The outside world's view of a certification (webhooks, scheduler event feed)."""
+    return _payload(
+        certification_id=cert.pk,
+        employee_id=cert.membership.employee_id,
+        skill_group=cert.skill_group.code,
+        external_id=cert.skill_group.external_id,
+        status=cert.status,
+        valid_from=cert.valid_from,
+        valid_until=cert.valid_until,
+        reason=reason,
+    )
+
+
+def _payload(
+    *,
+    certification_id: int,
+    employee_id: str,
+    skill_group: str,
+    external_id: str,
+    status: str,
+    valid_from: datetime | None,
+    valid_until: datetime | None,
+    reason: str,
+) -> dict:
+    return {
+        "certification_id": certification_id,
+        "employee_id": employee_id,
+        "skill_group": skill_group,
+        "external_id": external_id,
+        "status": status,
+        "valid_from": _iso(valid_from),
+        "valid_until": _iso(valid_until),
+        "reason": reason,
+    }
+
+
+def _publish(cert: Certification, reason: str = "") -> None:
+    publish(
+        tenant_id=cert.tenant_id,
+        event_type=EVENT_TYPES[cert.status],
+        payload=event_payload(cert, reason),
+    )
+
+
+def _record(
+    cert: Certification,
+    *,
+    old: str,
+    actor: Membership | None,
+    reason: str = "",
+    request_id: str | None = None,
+    data: dict | None = None,
+    at: datetime | None = None,
+) -> None:
+    append_events(
+        tenant_id=cert.tenant_id,
+        specs=[
+            EventSpec(
+                certification_id=cert.pk,
+                old_status=old,
+                new_status=cert.status,
+                actor_id=actor.user_id if actor else None,
+                reason=reason,
+                data=data,
+            )
+        ],
+        at=at or timezone.now(),
+        request_id=request_id,
+    )
+
+
+def _locked(tenant: Tenant, certification: Certification) -> Certification:
+    return (
+        Certification.objects.for_tenant(tenant)
+        .select_for_update(of=("self",))
+        .select_related("membership__user", "membership__team", "skill_group")
+        .get(pk=certification.pk)
+    )
+
+
+def _activate_window(cert: Certification, now: datetime) -> None:
+    cert.valid_from = now
+    cert.valid_until = now + timedelta(days=cert.skill_group.validity_days)
+    cert.grace_until = None
+    cert.reminded_at = None
