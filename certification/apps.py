@@ -9,7 +9,7 @@ class CertificationConfig(AppConfig):
     def ready(self):
         from core import handoffs
 
-        from . import tasks
+        from . import event_types, tasks  # noqa: F401  (event_types declares what we publish)
         from .purge import install
 
         install()

@@ -104,6 +104,8 @@ class WebhookDelivery(TenantScopedModel):
             # The tenant's deliveries, whatever their status (the admin list, a tenant's
             # deletion); delivery_due covers only the pending ones.
             models.Index(fields=["tenant", "created_at"], name="delivery_tenant_created"),
+            # An event's deliveries (dispatch, purge, an event's deletion).
+            models.Index(fields=["tenant", "event"], name="delivery_tenant_event"),
         ]
 
 

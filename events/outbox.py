@@ -2,30 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from django.db import transaction
 from django.utils import timezone
 
 from core.bulk import insert_rows
 from core.handoffs import queue
 
+from . import schemas
 from .models import OutboxEvent
-
-UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-
-
-def iso(value: datetime | None) -> str | None:
-    """Times in events and payloads: UTC, second precision, like the database triggers write."""
-    if value is None:
-        return None
-    return value.astimezone(UTC).strftime(UTC_FORMAT)
 
 
 def publish(*, tenant_id: int, event_type: str, payload: dict) -> OutboxEvent:
     """Record an event in the outbox (same transaction as the caller's change) and nudge the
     dispatcher after commit. If the nudge is lost (broker down), the periodic dispatcher still
-    finds the row: the event is delayed, never dropped."""
+    finds the row: the event is delayed, never dropped. The payload must have the fields its
+    type declares (``events.schemas``)."""
+    schemas.get(event_type).check(payload)
     event = OutboxEvent.objects.create(tenant_id=tenant_id, event_type=event_type, payload=payload)
     transaction.on_commit(lambda: _nudge(tenant_id))
     return event
@@ -35,6 +27,8 @@ def publish_many(*, tenant_id: int, events: list[tuple[str, dict]]) -> int:
     """``publish`` for many events: one INSERT whatever their number (sweeps, bulk shifts)."""
     if not events:
         return 0
+    for event_type, payload in events:
+        schemas.get(event_type).check(payload)
     now = timezone.now()
     insert_rows(
         OutboxEvent,

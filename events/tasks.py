@@ -6,6 +6,7 @@ undispatched and deliveries stay due until the periodic sweep finds them."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
@@ -65,3 +66,11 @@ def sweep() -> dict:
     for delivery_id in delivery_ids:
         deliver_webhook.apply_async(kwargs={"delivery_id": delivery_id})
     return {"tenants": len(tenant_ids), "deliveries": len(delivery_ids)}
+
+
+@shared_task(name="events.tasks.purge_delivered_events", **TASK_OPTIONS)
+def purge_delivered_events() -> int:
+    """Daily: forget events older than the retention whose deliveries have all finished."""
+    return services.purge_delivered_events(
+        older_than=timedelta(days=settings.EVENTS_RETENTION_DAYS)
+    )

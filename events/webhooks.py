@@ -25,7 +25,7 @@ from core.errors import InvalidInput
 
 from .addresses import WebhookTarget, address_refusal, forbidden_address, webhook_target
 from .models import WebhookDelivery
-from .outbox import iso
+from .schemas import rfc3339
 from .services import webhook_id
 
 USER_AGENT = "Skillgate-Webhooks/1.0"
@@ -36,7 +36,7 @@ def body_for(delivery: WebhookDelivery) -> str:
     return json.dumps(
         {
             "type": event.event_type,
-            "timestamp": iso(event.created_at),
+            "timestamp": rfc3339(event.created_at),
             "event_id": event.pk,
             "data": event.payload,
         },

@@ -122,20 +122,24 @@ BEGIN
                   AND k.valid_from <= a.starts_at
                   AND k.valid_until >= a.ends_at)
         RETURNING a.id, a.tenant_id, a.membership_id, a.skill_group_id, a.starts_at, a.ends_at,
-                  a.external_ref, c.id AS certification_id, c.reason_code, c.reason_text
+                  a.external_ref, a.source, c.id AS certification_id, c.reason_code, c.reason_text
     )
     INSERT INTO {OUTBOX} (tenant_id, event_type, payload, created_at, dispatched_at)
     SELECT x.tenant_id, 'assignment.cancelled',
+           -- The fields of scheduling.event_types.CANCELLED, as the service writes them.
            jsonb_build_object(
                'assignment_id', x.id,
                'employee_id', m.employee_id,
                'skill_group', g.code,
-               'starts_at', to_char(x.starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-               'ends_at', to_char(x.ends_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+               'starts_at', events_rfc3339(x.starts_at),
+               'ends_at', events_rfc3339(x.ends_at),
                'external_ref', x.external_ref,
+               'status', 'cancelled',
+               'source', x.source,
+               'certification_id', x.certification_id,
                'reason', x.reason_text,
                'reason_code', x.reason_code,
-               'certification_id', x.certification_id),
+               'cancelled_by', NULL),
            clock_timestamp(), NULL
       FROM cancelled x
       JOIN {MEMBERSHIP} m ON m.id = x.membership_id

@@ -22,7 +22,8 @@ from django.utils.translation import gettext_lazy
 from certification.models import Certification, SkillGroup
 from core.bulk import insert_rows
 from core.errors import Conflict, DomainError, InvalidInput, NotFound, Unprocessable
-from events.outbox import iso, publish, publish_many
+from events.outbox import publish, publish_many
+from events.schemas import rfc3339
 from tenants.models import Membership, Tenant, User
 
 from . import dbguard
@@ -113,8 +114,10 @@ def assignment_payload(
     employee_id: str,
     code: str,
     *,
-    time_text: Callable[[datetime | None], str | None] = iso,
+    time_text: Callable[[datetime | None], str | None] = rfc3339,
 ) -> dict:
+    """The fields every assignment event carries (scheduling.event_types); the cascade trigger in
+    scheduling/dbguard.py writes the same ones for the cancellations it makes."""
     return {
         "assignment_id": assignment.pk,
         "employee_id": employee_id,
@@ -124,6 +127,7 @@ def assignment_payload(
         "external_ref": assignment.external_ref,
         "status": assignment.status,
         "source": assignment.source,
+        "certification_id": assignment.certification_id,
     }
 
 
@@ -303,7 +307,7 @@ def create_assignments(
     ]
     # A roster repeats a few shift patterns: 10,000 shifts hold a handful of distinct times,
     # so each is formatted once.
-    time_text = functools.cache(iso)
+    time_text = functools.cache(rfc3339)
     publish_many(
         tenant_id=tenant.pk,
         events=[
@@ -352,9 +356,11 @@ def cancel_assignment(
     payload = assignment_payload(
         assignment, assignment.membership.employee_id, assignment.skill_group.code
     )
-    payload.update(reason=assignment.cancel_reason, reason_code="cancelled_by_user")
-    if actor is not None:
-        payload["cancelled_by"] = actor.get_username()
+    payload.update(
+        reason=assignment.cancel_reason,
+        reason_code="cancelled_by_user",
+        cancelled_by=actor.get_username() if actor is not None else None,
+    )
     publish(tenant_id=tenant.pk, event_type="assignment.cancelled", payload=payload)
     return assignment
 

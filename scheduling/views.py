@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from certification.models import SkillGroup
 from certification.selectors import sees_all_teams, visible_members
 from core.errors import DomainError
+from events.schemas import rfc3339
 from tenants.mixins import LEAD_ROLES, get_for_tenant_or_404, tenant_view
 
 from . import selectors, services
@@ -228,8 +229,8 @@ def eligibility_csv(request):
                 group.code,
                 group.external_id,
                 cert.pk,
-                services.iso(cert.valid_from),
-                services.iso(cert.valid_until),
+                rfc3339(cert.valid_from),
+                rfc3339(cert.valid_until),
             ]
         )
     return response

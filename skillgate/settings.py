@@ -219,6 +219,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # One component per declared event type (the feed's and the webhooks' `data`).
+        "events.schemas.openapi_components",
+    ],
 }
 
 # Celery: without a broker, tasks run eagerly in the calling process (embedded default).

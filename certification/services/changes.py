@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from events.outbox import publish
+from events.schemas import rfc3339
 from tenants.models import Membership, Tenant
 
 from ..chain import EventSpec, append_events
@@ -23,10 +24,6 @@ EVENT_TYPES = {
     Status.REVOKED: "certification.revoked",
     Status.EXPIRED: "certification.expired",
 }
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
 
 
 def event_payload(cert: Certification, reason: str = "") -> dict:
@@ -60,8 +57,8 @@ def _payload(
         "skill_group": skill_group,
         "external_id": external_id,
         "status": status,
-        "valid_from": _iso(valid_from),
-        "valid_until": _iso(valid_until),
+        "valid_from": rfc3339(valid_from),
+        "valid_until": rfc3339(valid_until),
         "reason": reason,
     }
 

@@ -1,6 +1,7 @@
 from events import services
 from events.models import OutboxEvent, WebhookDelivery, WebhookEndpoint
 from events.outbox import publish
+from scheduling.event_types import CANCELLED
 
 
 def _endpoint(w):
@@ -8,7 +9,9 @@ def _endpoint(w):
 
 
 def _event(w):
-    return publish(tenant_id=w.tenant.pk, event_type="assignment.cancelled", payload={})
+    return publish(
+        tenant_id=w.tenant.pk, event_type="assignment.cancelled", payload=CANCELLED.example()
+    )
 
 
 def _delivery(w):

@@ -8,6 +8,7 @@ import pytest
 from events import services
 from events.models import OutboxEvent, WebhookDelivery, WebhookEndpoint
 from events.outbox import publish
+from scheduling.event_types import CANCELLED
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +39,9 @@ def test_replay_action_queues_the_delivery_again(
     endpoint = services.create_webhook_endpoint(
         tenant=world.tenant, url="http://127.0.0.1:9/"
     ).endpoint
-    event = publish(tenant_id=world.tenant.pk, event_type="assignment.cancelled", payload={})
+    event = publish(
+        tenant_id=world.tenant.pk, event_type="assignment.cancelled", payload=CANCELLED.example()
+    )
     delivery = WebhookDelivery.objects.create(
         tenant=world.tenant, endpoint=endpoint, event=event, status="failed", attempts=12
     )
@@ -53,11 +56,13 @@ def test_replay_action_queues_the_delivery_again(
 
 
 def test_outbox_is_read_only_in_the_admin(world, client_for):
-    event = publish(tenant_id=world.tenant.pk, event_type="x", payload={})
+    event = publish(
+        tenant_id=world.tenant.pk, event_type="assignment.cancelled", payload=CANCELLED.example()
+    )
     client = client_for(world.admin)
     assert client.get("/admin/events/outboxevent/").status_code == 200
     assert client.get("/admin/events/outboxevent/add/").status_code == 403
     client.post(f"/admin/events/outboxevent/{event.pk}/change/", {"event_type": "y"})
     event.refresh_from_db()
-    assert event.event_type == "x"
+    assert event.event_type == "assignment.cancelled"
     assert OutboxEvent.objects.count() == 1

@@ -19,7 +19,7 @@ import pytest
 from django.utils import timezone, translation
 
 from core.errors import InvalidInput
-from events import addresses, services, tasks, webhooks
+from events import addresses, schemas, services, tasks, webhooks
 from events.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from events.outbox import publish
 
@@ -212,7 +212,8 @@ def test_admin_edit_checks_a_changed_url_and_keeps_an_unchanged_one(world, clien
 
 
 def _publish_and_deliver(world):
-    publish(tenant_id=world.tenant.pk, event_type="certification.revoked", payload={"x": 1})
+    payload = schemas.get("certification.revoked").example()
+    publish(tenant_id=world.tenant.pk, event_type="certification.revoked", payload=payload)
     tasks.dispatch_outbox(tenant_id=world.tenant.pk)
     return WebhookDelivery.objects.get()
 

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 from standardwebhooks import Webhook
 
-from events import services, tasks
+from events import schemas, services, tasks
 from events.models import OutboxEvent, WebhookAttempt, WebhookDelivery
 from events.outbox import publish
 from tests.scheduling.factories import (
@@ -30,8 +30,9 @@ def endpoint(world, receiver):
     return services.create_webhook_endpoint(tenant=world.tenant, url=receiver.url)
 
 
-def _publish(world, event_type="certification.revoked", **payload):
-    return publish(tenant_id=world.tenant.pk, event_type=event_type, payload=payload or {"x": 1})
+def _publish(world, event_type="certification.revoked", **values):
+    payload = schemas.get(event_type).example(**values)
+    return publish(tenant_id=world.tenant.pk, event_type=event_type, payload=payload)
 
 
 def _make_due(delivery_id):
@@ -48,7 +49,7 @@ def test_event_reaches_the_receiver_with_a_valid_standard_webhooks_signature(
     (got,) = receiver.received
     payload = Webhook(endpoint.secret).verify(got.body, got.headers)
     assert payload["type"] == "certification.revoked"
-    assert payload["data"] == {"employee_id": "E1"}
+    assert payload["data"] == schemas.get("certification.revoked").example(employee_id="E1")
     assert payload["event_id"] == event.pk
     delivery = WebhookDelivery.objects.get()
     assert got.headers["webhook-id"] == services.webhook_id(delivery)
