@@ -27,6 +27,17 @@ class ErrorSerializer(serializers.Serializer):
     error = ErrorDetailSerializer()
 
 
+def error_responses() -> dict:
+    """The error answers every API view documents (drf-spectacular ``responses``)."""
+    from drf_spectacular.utils import OpenApiResponse
+
+    return {
+        400: OpenApiResponse(ErrorSerializer, description="Bad input (code says which)."),
+        401: OpenApiResponse(ErrorSerializer, description="Missing or bad API key."),
+        403: OpenApiResponse(ErrorSerializer, description="Not allowed."),
+    }
+
+
 def error_body(code: str, message: str, details=None) -> dict:
     body = {"error": {"code": code, "message": message}}
     if details is not None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api_errors import ErrorSerializer
+from core.api_errors import error_responses
 from core.errors import InvalidInput
 from tenants.authentication import HasTenant
 from tenants.mixins import LEAD_ROLES, HasRole, TenantAPIMixin
@@ -16,11 +16,7 @@ from . import selectors
 from .selectors import FeedPosition
 from .serializers import EventPageSerializer, EventSerializer
 
-ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="Bad input (code says which)."),
-    401: OpenApiResponse(ErrorSerializer, description="Missing or bad API key."),
-    403: OpenApiResponse(ErrorSerializer, description="Not allowed."),
-}
+ERRORS = error_responses()
 
 
 class EventFeed(TenantAPIMixin, APIView):
