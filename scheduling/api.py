@@ -71,7 +71,7 @@ class SchedulerAPI(TenantAPIMixin):
 
 # Inputs are declared once, in serializers.py; the query strings of the eligibility endpoints
 # (a benchmark target) and the bulk items (10,000 per request) are checked by FastInput, a loop
-# over those serializers' fields.
+# over those serializers' fields, the cancel reason by DRF itself.
 WINDOW_QUERY = FastInput(WindowQuerySerializer, query=True).checker()
 ELIGIBILITY_QUERY = FastInput(EligibilityQuerySerializer, query=True).checker()
 ASSIGNMENT_ITEM = FastInput(AssignmentInSerializer)
@@ -466,26 +466,25 @@ class AssignmentDetail(SchedulerAPI, APIView):
 
     @extend_schema(
         summary="Cancel a shift (a reason is required)",
-        parameters=[OpenApiParameter("reason", str, description='Or send {"reason": ...}.')],
+        parameters=[CancelSerializer],
         request=CancelSerializer,
         responses={200: AssignmentSerializer, **ERRORS, **NOT_FOUND},
     )
     def delete(self, request, pk: int):
         assignment = get_for_tenant_or_404(self.get_queryset(), request.tenant, pk=pk)
-        reason = request.query_params.get("reason")
-        if not reason:
+        # The query string's reason when it has one, else the JSON body's.
+        data = request.query_params
+        if not data.get("reason"):
             try:
                 data = request.data
             except ParseError:
                 data = {}
-            reason = data.get("reason") if isinstance(data, dict) else None
-        if not isinstance(reason, str):
-            reason = ""
-        reason = reason.replace("\x00", "")
+        cancel = CancelSerializer(data=data if isinstance(data, dict) else {})
+        cancel.is_valid(raise_exception=True)
         assignment = services.cancel_assignment(
             tenant=request.tenant,
             assignment_id=assignment.pk,
-            reason=reason,
+            reason=cancel.validated_data.get("reason", ""),
             actor=request.user if getattr(request.user, "pk", None) else None,
         )
         return Response(AssignmentSerializer(assignment).data)
