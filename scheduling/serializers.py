@@ -13,7 +13,6 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
@@ -109,10 +108,7 @@ class OffsetDateTimeField(serializers.DateTimeField):
     """An ISO 8601 time with a UTC offset, kept in the offset it was written in. A time without
     one fails with code "naive" (the API's naive_datetime); an empty value counts as missing."""
 
-    default_error_messages = {
-        "invalid": _("Not an ISO 8601 time."),
-        "naive": REASONS["naive_datetime"],
-    }
+    default_error_messages = {"naive": REASONS["naive_datetime"]}
     _check = staticmethod(time_check())
 
     def validate_empty_values(self, data):
@@ -121,7 +117,7 @@ class OffsetDateTimeField(serializers.DateTimeField):
     def to_internal_value(self, value):
         parsed, code = self._check(value)
         if code:
-            self.fail(code)
+            self.fail(code, format="ISO 8601 with a UTC offset")
         return parsed
 
     def fast_check(self, parse_time: Callable[[str], datetime | None]) -> Check:
@@ -152,7 +148,6 @@ class EmployeeIdsField(serializers.ListField):
     dropped. ``max_length`` counts the ids as sent, repeats included."""
 
     child = serializers.CharField()
-    default_error_messages = {"empty": _("Name at least one employee id.")}
 
     def to_internal_value(self, data):
         ids, code = ids_check(self.max_length)(data)
