@@ -403,8 +403,8 @@ class FastInput:
     """Checks input against a serializer's declared fields in a plain loop: the same fields and
     checks as ``serializer.is_valid()`` (tests/scheduling/test_input_shapes.py holds them to
     it), without its machinery (fields copied and bound per instance, an exception per
-    failure). In-process, 10,000 bulk items took 140-330 ms through ``is_valid()`` and 23-25 ms
-    here; an eligibility query 74 us and 4-5 us.
+    failure). In process, 10,000 bulk items took 140-330 ms through ``is_valid()`` and 23-35 ms
+    here; an eligibility query 75-96 us and 4-6 us (docs/decisions/scheduling.md).
 
     Only fields with a ``fast_check`` are accepted, and they refuse options or validators they
     would not apply; ``validate``/``validate_<field>`` methods are refused too. So whatever the
