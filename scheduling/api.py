@@ -32,7 +32,7 @@ from tenants.authentication import HasTenant
 from tenants.mixins import LEAD_ROLES, HasRole, TenantAPIMixin, get_for_tenant_or_404
 from tenants.models import Membership, User
 
-from . import selectors, services
+from . import selectors, serializers, services
 from .models import ShiftAssignment
 from .serializers import (
     MAX_ELIGIBILITY_AGENTS,
@@ -47,7 +47,6 @@ from .serializers import (
     ErrorSerializer,
     EventPageSerializer,
     EventSerializer,
-    FastInput,
     SkillGroupSerializer,
     WindowQuerySerializer,
     iso_time,
@@ -72,9 +71,9 @@ class SchedulerAPI(TenantAPIMixin):
 # Inputs are declared once, in serializers.py; the query strings of the eligibility endpoints
 # (a benchmark target) and the bulk items (10,000 per request) are checked by FastInput, a loop
 # over those serializers' fields, the cancel reason by DRF itself.
-WINDOW_QUERY = FastInput(WindowQuerySerializer, query=True).checker()
-ELIGIBILITY_QUERY = FastInput(EligibilityQuerySerializer, query=True).checker()
-ASSIGNMENT_ITEM = FastInput(AssignmentInSerializer)
+WINDOW_QUERY = serializers.FastInput(WindowQuerySerializer, query=True).checker()
+ELIGIBILITY_QUERY = serializers.FastInput(EligibilityQuerySerializer, query=True).checker()
+ASSIGNMENT_ITEM = serializers.FastInput(AssignmentInSerializer)
 _REQUEST_FIELDS = {f.name for f in dataclasses.fields(services.AssignmentRequest)}
 if not set(ASSIGNMENT_ITEM.names) <= _REQUEST_FIELDS:
     raise ImproperlyConfigured("Every AssignmentInSerializer field needs an AssignmentRequest one.")
