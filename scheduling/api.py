@@ -3,17 +3,16 @@ and render. Errors come out as {"error": {"code", "message", "details"}} (core.a
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ImproperlyConfigured, RequestDataTooBig
 from django.http import Http404
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -26,32 +25,33 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from certification.models import Certification, SkillGroup
-from core.api_errors import error_body
+from core.api_errors import error_body, error_responses
 from core.errors import DomainError, InvalidInput
 from core.jsonbody import StrictJSONParser
 from tenants.authentication import HasTenant
 from tenants.mixins import LEAD_ROLES, HasRole, TenantAPIMixin, get_for_tenant_or_404
 from tenants.models import Membership, User
 
-from . import selectors, services
+from . import selectors, serializers, services
 from .models import ShiftAssignment
 from .serializers import (
+    MAX_ELIGIBILITY_AGENTS,
     AssignmentInSerializer,
     AssignmentSerializer,
     BulkResultSerializer,
     CancelSerializer,
     CertificationSerializer,
     EligibilityCheckSerializer,
+    EligibilityQuerySerializer,
     EligibilitySerializer,
     ErrorSerializer,
     SkillGroupSerializer,
+    WindowQuerySerializer,
+    iso_time,
+    query_parameters,
 )
 
-ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="Bad input (code says which)."),
-    401: OpenApiResponse(ErrorSerializer, description="Missing or bad API key."),
-    403: OpenApiResponse(ErrorSerializer, description="Not allowed."),
-}
+ERRORS = error_responses()
 NOT_FOUND = {404: OpenApiResponse(ErrorSerializer, description="Unknown id or code.")}
 
 
@@ -62,27 +62,51 @@ class SchedulerAPI(TenantAPIMixin):
     allowed_roles = LEAD_ROLES
 
 
+# Inputs are declared once, in serializers.py; the query strings of the eligibility endpoints
+# (a benchmark target) and the bulk items (10,000 per request) are checked by FastInput, a loop
+# over those serializers' fields, the cancel reason by DRF itself.
+WINDOW_QUERY = serializers.FastInput(WindowQuerySerializer, query=True).checker()
+ELIGIBILITY_QUERY = serializers.FastInput(EligibilityQuerySerializer, query=True).checker()
+ASSIGNMENT_ITEM = serializers.FastInput(AssignmentInSerializer)
+_REQUEST_FIELDS = {f.name for f in dataclasses.fields(services.AssignmentRequest)}
+if not set(ASSIGNMENT_ITEM.names) <= _REQUEST_FIELDS:
+    raise ImproperlyConfigured("Every AssignmentInSerializer field needs an AssignmentRequest one.")
+
+
 def parse_window(start: str | None, end: str | None) -> tuple[datetime, datetime]:
-    """Both times ISO 8601 with an offset, end after start (codes: missing_window,
-    invalid_datetime, naive_datetime, invalid_window)."""
-    if not start or not end:
+    """``start``/``end`` as eligible-agents reads them (also the roster's eligibility CSV)."""
+    given = {name: value for name, value in (("start", start), ("end", end)) if value is not None}
+    window = parse_query(WINDOW_QUERY, given)
+    return window["start"], window["end"]
+
+
+def parse_query(check: Callable, params: Mapping) -> dict:
+    """Query parameters through a FastInput checker, a failure raised as the API's code: the
+    window first (missing_window, invalid_datetime, naive_datetime, invalid_window: start
+    before end), then the agents (missing_agents, too_many_agents)."""
+    values, errors = check(params)
+    if "required" in (errors.get("start"), errors.get("end")):
         raise InvalidInput(_("Both start and end are required."), code="missing_window")
-    values = []
-    for name, raw in (("start", start), ("end", end)):
-        try:
-            value = parse_datetime(raw)
-        except ValueError:
-            value = None
-        if value is None:
+    for name in ("start", "end"):
+        if errors.get(name) == "naive":
+            raise InvalidInput(str(services.REASONS["naive_datetime"]), code="naive_datetime")
+        if name in errors:
             raise InvalidInput(
                 _("%(name)s is not an ISO 8601 time.") % {"name": name}, code="invalid_datetime"
             )
-        if value.tzinfo is None:
-            raise InvalidInput(str(services.REASONS["naive_datetime"]), code="naive_datetime")
-        values.append(value)
-    if values[1] <= values[0]:
+    if values["end"] <= values["start"]:
         raise InvalidInput(str(services.REASONS["invalid_window"]), code="invalid_window")
-    return values[0], values[1]
+    if errors.get("agents") == "max_length":
+        raise InvalidInput(
+            _("At most %(max)d employee ids per request.") % {"max": MAX_ELIGIBILITY_AGENTS},
+            code="too_many_agents",
+        )
+    if "agents" in errors:
+        raise InvalidInput(
+            _("Name at least one agent: agents=<employee id>,<employee id>,..."),
+            code="missing_agents",
+        )
+    return values
 
 
 class SkillGroupList(SchedulerAPI, generics.ListAPIView):
@@ -130,17 +154,13 @@ class EligibleAgents(SchedulerAPI, APIView):
             "Agents whose certification covers all of [start, end]. Works for past windows too: "
             "a certification revoked or expired after the window still counts for it."
         ),
-        parameters=[
-            OpenApiParameter("start", OpenApiTypes.DATETIME, required=True),
-            OpenApiParameter("end", OpenApiTypes.DATETIME, required=True),
-        ],
+        parameters=query_parameters(WindowQuerySerializer),
         responses={200: EligibilitySerializer, **ERRORS, **NOT_FOUND},
     )
     def get(self, request, code: str):
         group = get_for_tenant_or_404(self.get_queryset(), request.tenant, code=code)
-        start, end = parse_window(
-            request.query_params.get("start"), request.query_params.get("end")
-        )
+        window = parse_query(WINDOW_QUERY, request.query_params)
+        start, end = window["start"], window["end"]
         rows = selectors.eligible_agent_rows(
             tenant=request.tenant, skill_group=group, start=start, end=end
         )
@@ -158,27 +178,6 @@ class EligibleAgents(SchedulerAPI, APIView):
         )
 
 
-MAX_ELIGIBILITY_AGENTS = 100
-
-
-def parse_agents(values: list[str]) -> list[str]:
-    """``agents=B1,B2`` (or the parameter repeated): distinct employee ids in the order given
-    (codes: missing_agents, too_many_agents)."""
-    ids = [part.strip() for value in values for part in value.split(",")]
-    ids = [i for i in ids if i]
-    if not ids:
-        raise InvalidInput(
-            _("Name at least one agent: agents=<employee id>,<employee id>,..."),
-            code="missing_agents",
-        )
-    if len(ids) > MAX_ELIGIBILITY_AGENTS:
-        raise InvalidInput(
-            _("At most %(max)d employee ids per request.") % {"max": MAX_ELIGIBILITY_AGENTS},
-            code="too_many_agents",
-        )
-    return list(dict.fromkeys(ids))
-
-
 class EligibilityCheck(SchedulerAPI, APIView):
     queryset = SkillGroup.objects.filter(active=True)
 
@@ -192,37 +191,22 @@ class EligibilityCheck(SchedulerAPI, APIView):
             "as they are now: for who was eligible in a past window use eligible-agents. "
             "Overlaps with the agent's other shifts are not checked here."
         ),
-        parameters=[
-            OpenApiParameter(
-                "agents",
-                {"type": "array", "items": {"type": "string"}},
-                required=True,
-                style="form",
-                explode=False,
-                description=(
-                    f"Employee ids, comma-separated (1 to {MAX_ELIGIBILITY_AGENTS}); "
-                    "repeats are answered once."
-                ),
-            ),
-            OpenApiParameter("start", OpenApiTypes.DATETIME, required=True),
-            OpenApiParameter("end", OpenApiTypes.DATETIME, required=True),
-        ],
+        parameters=query_parameters(EligibilityQuerySerializer),
         responses={200: EligibilityCheckSerializer, **ERRORS, **NOT_FOUND},
     )
     def get(self, request, code: str):
         # Hot path (called before every shift placement): one query for the group, the agents
         # and their certifications together, and the answer built as plain dicts.
-        params = request.query_params
         try:
-            start, end = parse_window(params.get("start"), params.get("end"))
-            employee_ids = parse_agents(params.getlist("agents"))
+            query = parse_query(ELIGIBILITY_QUERY, request.query_params)
         except InvalidInput:
             # An unknown skill group answers 404 whatever the parameters, like eligible-agents.
             if not self.get_queryset().filter(code=code).exists():
                 raise Http404 from None
             raise
+        start, end = query["start"], query["end"]
         answer = selectors.agents_eligibility(
-            tenant=request.tenant, code=code, employee_ids=employee_ids, start=start, end=end
+            tenant=request.tenant, code=code, employee_ids=query["agents"], start=start, end=end
         )
         if answer is None:
             raise Http404
@@ -349,10 +333,7 @@ class Assignments(SchedulerAPI, APIView):
                 code="too_many_items",
             )
         partial = request.query_params.get("partial", "").lower() in {"1", "true", "yes"}
-        # Shift times repeat across a roster (a few shift patterns), so equal strings are parsed
-        # once, and the answer's times formatted once (both per request, bounded by MAX_ITEMS).
-        parse_time = functools.cache(parse_datetime)
-        parsed = [_parse_item(item, parse_time) for item in items]
+        parsed = parse_assignment_items(items)
 
         def produce() -> tuple[int, dict]:
             try:
@@ -364,6 +345,7 @@ class Assignments(SchedulerAPI, APIView):
                 )
             except DomainError as exc:
                 return exc.status, error_body(exc.code, exc.message, exc.details)
+            # Shift times repeat across a roster: each is formatted once per request.
             time_text = functools.cache(functools.partial(_iso, tz=timezone.get_current_timezone()))
             body = {
                 "created": [scheduled_json(s, time_text) for s in result.created],
@@ -401,53 +383,29 @@ def _too_large() -> Response:
     )
 
 
-def _parse_item(
-    item, parse_time: Callable[[str], datetime | None] = parse_datetime
-) -> services.AssignmentRequest:
-    if not isinstance(item, dict):
-        return services.AssignmentRequest("", "", None, None, error="invalid_item")
-    problems = []
-    strings = {}
-    for name, max_length, required in (
-        ("employee_id", 40, True),
-        ("skill_group", 40, True),
-        ("external_ref", 120, False),
-    ):
-        value = item.get(name, "" if not required else None)
-        if (
-            not isinstance(value, str)
-            or (required and not value)
-            or len(value) > max_length
-            or "\x00" in value
-        ):
-            problems.append(name)
-            value = ""
-        strings[name] = value
-    times = {}
-    naive = False
-    for name in ("starts_at", "ends_at"):
-        raw = item.get(name)
-        value = None
-        if isinstance(raw, str):
-            try:
-                value = parse_time(raw)
-            except ValueError:
-                value = None
-        if value is None:
-            problems.append(name)
-        elif value.tzinfo is None:
-            naive = True
-        times[name] = value
-    error = "invalid_item" if problems else ("naive_datetime" if naive else None)
-    return services.AssignmentRequest(
-        employee_id=strings["employee_id"],
-        skill_group=strings["skill_group"],
-        starts_at=times["starts_at"],
-        ends_at=times["ends_at"],
-        external_ref=strings["external_ref"],
-        error=error,
-        error_detail=_("Check: %(fields)s.") % {"fields": ", ".join(problems)} if problems else "",
-    )
+def parse_assignment_items(items: list) -> list[services.AssignmentRequest]:
+    """Bulk items as ``AssignmentInSerializer`` declares them: a malformed item becomes an
+    invalid_item refusal naming the fields to check, one with a time without offset
+    naive_datetime. Shift times repeat across a roster (a few shift patterns), so equal strings
+    are parsed once (per request, bounded by MAX_ITEMS)."""
+    check = ASSIGNMENT_ITEM.checker(functools.cache(iso_time))
+    request = services.AssignmentRequest
+    parsed = []
+    for item in items:
+        if not isinstance(item, dict):
+            parsed.append(request("", "", None, None, error="invalid_item"))
+            continue
+        values, errors = check(item)
+        if not errors:
+            parsed.append(request(**values))
+            continue
+        problems = [name for name, code in errors.items() if code != "naive"]
+        if problems:
+            detail = _("Check: %(fields)s.") % {"fields": ", ".join(problems)}
+            parsed.append(request("", "", None, None, error="invalid_item", error_detail=detail))
+        else:
+            parsed.append(request("", "", None, None, error="naive_datetime"))
+    return parsed
 
 
 class AssignmentDetail(SchedulerAPI, APIView):
@@ -456,26 +414,25 @@ class AssignmentDetail(SchedulerAPI, APIView):
 
     @extend_schema(
         summary="Cancel a shift (a reason is required)",
-        parameters=[OpenApiParameter("reason", str, description='Or send {"reason": ...}.')],
+        parameters=[CancelSerializer],
         request=CancelSerializer,
         responses={200: AssignmentSerializer, **ERRORS, **NOT_FOUND},
     )
     def delete(self, request, pk: int):
         assignment = get_for_tenant_or_404(self.get_queryset(), request.tenant, pk=pk)
-        reason = request.query_params.get("reason")
-        if not reason:
+        # The query string's reason when it has one, else the JSON body's.
+        data = request.query_params
+        if not data.get("reason"):
             try:
                 data = request.data
             except ParseError:
                 data = {}
-            reason = data.get("reason") if isinstance(data, dict) else None
-        if not isinstance(reason, str):
-            reason = ""
-        reason = reason.replace("\x00", "")
+        cancel = CancelSerializer(data=data if isinstance(data, dict) else {})
+        cancel.is_valid(raise_exception=True)
         assignment = services.cancel_assignment(
             tenant=request.tenant,
             assignment_id=assignment.pk,
-            reason=reason,
+            reason=cancel.validated_data.get("reason", ""),
             actor=request.user if getattr(request.user, "pk", None) else None,
         )
         return Response(AssignmentSerializer(assignment).data)

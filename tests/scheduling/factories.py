@@ -16,7 +16,7 @@ DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
 
 # Windows every endpoint taking ``start``/``end`` refuses, with the error code it answers
-# (``scheduling.api.parse_window``).
+# (``scheduling.api.parse_query``).
 BAD_WINDOWS = [
     ({"start": "2026-03-02T08:00:00", "end": "2026-03-02T16:00:00+08:00"}, "naive_datetime"),
     (
