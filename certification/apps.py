@@ -5,8 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class CertificationConfig(AppConfig):
     name = "certification"
     verbose_name = _("Certification")
-
-    def ready(self):
-        from .purge import install
-
-        install()
