@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from rest_framework.test import APIClient
 
 from tenants.models import Membership, Role, Team, Tenant
@@ -23,8 +22,6 @@ ARTIFACTS = Path(
 
 
 def _reason_missing(item) -> str | None:
-    if item.get_closest_marker("postgres") and not settings.IS_POSTGRES:
-        return "needs PostgreSQL: set DATABASE_URL=postgres://..."
     if item.get_closest_marker("broker") and not os.environ.get("TEST_BROKER_URL"):
         return "needs a real broker: set TEST_BROKER_URL=redis://127.0.0.1:6379/15"
     if item.get_closest_marker("browser") and not Path(CHROMIUM).exists():
@@ -78,9 +75,9 @@ def _english_by_default():
 def _local_webhook_receivers(settings):
     # Every webhook receiver a test can run listens on 127.0.0.1 (the demo's and the benchmarks'
     # too), and endpoints pointing there are made across the suite (isolation cases, admin, the
-    # real-worker tests). The setting's default follows DEBUG, which differs between the SQLite
-    # and PostgreSQL runs, so it is fixed here; tests/scheduling/test_webhook_targets.py turns it
-    # off to pin the refusals.
+    # real-worker tests). The setting's default follows DEBUG, which differs between the
+    # embedded and the DATABASE_URL runs, so it is fixed here;
+    # tests/scheduling/test_webhook_targets.py turns it off to pin the refusals.
     settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
 
 

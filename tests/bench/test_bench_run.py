@@ -5,14 +5,13 @@ benchmark ran, and the exam hall's correctness checks, which hold at any size.""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-pytestmark = [pytest.mark.postgres, pytest.mark.load_tools]
+pytestmark = pytest.mark.load_tools
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED = {
@@ -34,8 +33,11 @@ EXPECTED = {
 def test_every_benchmark_runs_at_a_tiny_scale_and_the_exam_hall_loses_nothing(tmp_path):
     import psycopg
 
-    base = os.environ["DATABASE_URL"].rpartition("/")[0]
-    db_url = f"{base}/sg_bench_smoke"
+    from tests.database import database_url
+
+    # The server of the test database, embedded or not.
+    db_url = database_url("sg_bench_smoke")
+    base = db_url.rpartition("/")[0]
     command = [sys.executable, "-m", "bench", "--db-url", db_url, "--scale", "0.003"]
     command += ["--seconds", "1", "--repeat", "1", "--trainees", "5", "--exam-seconds", "5"]
     command += ["--out", str(tmp_path), "--stem", "smoke"]

@@ -16,19 +16,18 @@ from pathlib import Path
 import pytest
 from celery import current_app
 from django.conf import settings
-from django.db import connection
 from kombu import pools as kombu_pools
 from standardwebhooks import Webhook
 
 from scheduling import services
 from scheduling.models import WebhookDelivery
 from tenants.models import OutboxEvent
+from tests.database import database_url
 from tests.factories import MembershipFactory, TenantFactory
 from tests.scheduling.factories import HOUR, make_certification, make_skill_group, tomorrow_9
 
 pytestmark = [
     pytest.mark.broker,
-    pytest.mark.postgres,  # the worker process must see the test database
     pytest.mark.django_db(transaction=True),
 ]
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,14 +37,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _db_url() -> str:
-    db = connection.settings_dict
-    auth = db["USER"] or "postgres"
-    if db.get("PASSWORD"):
-        auth += f":{db['PASSWORD']}"
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def _wait(predicate, timeout=40.0, what="condition", log=None):
@@ -61,7 +52,7 @@ class Worker:
     def __init__(self, broker_url: str, log: Path):
         env = {
             **os.environ,
-            "DATABASE_URL": _db_url(),
+            "DATABASE_URL": database_url(),
             "CELERY_BROKER_URL": broker_url,
             "SKILLGATE_TESTING": "1",
             "SECURE_SSL_REDIRECT": "false",
