@@ -5,6 +5,7 @@ benchmark ran, and the exam hall's correctness checks, which hold at any size.""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -35,8 +36,10 @@ def test_every_benchmark_runs_at_a_tiny_scale_and_the_exam_hall_loses_nothing(tm
 
     from tests.database import database_url
 
-    # The server of the test database, embedded or not.
-    db_url = database_url("sg_bench_smoke")
+    # On the server of the test database, embedded or not; a name of this run's own, as several
+    # checkouts may share one server.
+    name = f"sg_bench_smoke_{os.getpid()}"
+    db_url = database_url(name)
     base = db_url.rpartition("/")[0]
     command = [sys.executable, "-m", "bench", "--db-url", db_url, "--scale", "0.003"]
     command += ["--seconds", "1", "--repeat", "1", "--trainees", "5", "--exam-seconds", "5"]
@@ -47,7 +50,7 @@ def test_every_benchmark_runs_at_a_tiny_scale_and_the_exam_hall_loses_nothing(tm
         )
     finally:
         with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS sg_bench_smoke WITH (FORCE)")
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     assert proc.returncode == 0, proc.stderr[-2000:]
     run = json.loads((tmp_path / "smoke.json").read_text())
     results = {r["key"]: r for r in run["results"]}
