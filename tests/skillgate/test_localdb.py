@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import dj_database_url
 
@@ -19,11 +20,22 @@ def test_the_socket_directory_reaches_django_as_host():
 
 
 def test_processes_that_died_holding_the_server_are_forgotten(tmp_path):
-    dead = subprocess.run(
+    import psutil
+
+    unreaped = subprocess.Popen([sys.executable, "-c", "pass"])  # a zombie until waited for
+    deadline = time.monotonic() + 10
+    while psutil.Process(unreaped.pid).status() != psutil.STATUS_ZOMBIE:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    holders = tmp_path / ".handle_pids.json"
+    holders.write_text(json.dumps([os.getpid(), unreaped.pid, _dead_pid()]))
+    localdb._forget_dead_holders(tmp_path)
+    unreaped.wait()
+    assert json.loads(holders.read_text()) == [os.getpid()]
+
+
+def _dead_pid() -> int:
+    done = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"], stdout=subprocess.PIPE
     )
-    holders = tmp_path / ".handle_pids.json"
-    alive = os.getpid()
-    holders.write_text(json.dumps([alive, int(dead.stdout)]))
-    localdb._forget_dead_holders(tmp_path)
-    assert json.loads(holders.read_text()) == [alive]
+    return int(done.stdout)
