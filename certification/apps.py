@@ -10,8 +10,6 @@ class CertificationConfig(AppConfig):
         from core import handoffs
 
         from . import event_types, tasks  # noqa: F401  (event_types declares what we publish)
-        from .purge import install
 
-        install()
         handoffs.connect("training.agent_progressed", tasks.evaluate_agent)
         handoffs.connect("training.recertification_required", tasks.start_recertification)

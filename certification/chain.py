@@ -1,6 +1,6 @@
 """The tamper-evident event chain: each CertificationEvent hashes its content plus the previous
-event's hash (per tenant). Writers serialise per tenant (PostgreSQL advisory transaction lock;
-SQLite already serialises writers), so concurrent writers still form one unbroken chain."""
+event's hash (per tenant). Writers serialise per tenant (a PostgreSQL advisory transaction lock),
+so concurrent writers still form one unbroken chain."""
 
 from __future__ import annotations
 
@@ -87,9 +87,8 @@ def content_hash(*, row: dict, prev_hash: str) -> str:
 
 def lock_chain(tenant_id: int) -> None:
     """Serialise writers of one tenant's chain until the transaction ends."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, tenant_id])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, tenant_id])
 
 
 def append_events(

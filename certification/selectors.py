@@ -203,7 +203,7 @@ def skills_matrix(
     # One row per agent and live certification in the shown skill groups (one row with nulls
     # for an agent without any): agents and certifications in a single query, whose join reads
     # each agent's certifications by index (under a millisecond for 50 agents on 1,000,000).
-    # Agents without a team last on every database (SQLite sorts NULL first by default).
+    # Agents without a team last.
     members_qs = members_qs.order_by(F("team__name").asc(nulls_last=True), "employee_id", "pk")
     fields = ["pk", "employee_id", "team__name"] + [f"user__{f}" for f in User.NAME_FIELDS]
     if groups:  # (an empty IN () would empty the whole query, not just the join)

@@ -1,6 +1,6 @@
 """``field__any_of=values``: "is one of these", for a Python list that may be long.
 
-On PostgreSQL the list travels as ONE array parameter (``field = ANY(%s::bigint[])``) where
+The list travels as ONE array parameter (``field = ANY(%s::bigint[])``) where
 ``__in`` spends one bind parameter per value. That matters under server-side binding
 (``DATABASE_SERVER_SIDE_BINDING``): PostgreSQL takes at most 65,535 parameters per statement,
 so a sweep or an admin action over more rows than that would fail where client-side binding
@@ -9,7 +9,7 @@ prepares it once per connection instead of once per length.
 
 Use it where a list of values grows with the tenant (certification ids of a sweep, every agent
 of a tenant); ``__in`` stays right for short lists and for subqueries. A subquery given to
-``__any_of`` is sent as ``IN (SELECT ...)``, as ``__in`` would. Other databases get ``IN``.
+``__any_of`` is sent as ``IN (SELECT ...)``, as ``__in`` would.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from django.db.models.fields.related_lookups import RelatedIn
 class AnyOf(lookups.In):
     lookup_name = "any_of"
 
-    def as_postgresql(self, compiler, connection):
+    def as_sql(self, compiler, connection):
         if not self.rhs_is_direct_value() or isinstance(self.lhs, ColPairs):
-            return self.as_sql(compiler, connection)
+            return super().as_sql(compiler, connection)
         lhs, lhs_params = self.process_lhs(compiler, connection)
         # In's own preparation: NULLs dropped, duplicates removed, an empty list matches nothing
         # without a query; only its "(%s, %s, ...)" placeholder is not used.

@@ -1,4 +1,4 @@
-"""Prepared statements for the few hot reads that are worth one from their first use (PostgreSQL).
+"""Prepared statements for the few hot reads that are worth one from their first use.
 
 With server-side binding (``DATABASE_SERVER_SIDE_BINDING``, the default) psycopg prepares any
 ORM query from its 5th use on a connection. The eligibility check runs before every shift
@@ -15,7 +15,7 @@ counts both). ``scheduling.selectors.agents_eligibility`` shapes its query for t
 
 ``DATABASE_PREPARED_STATEMENTS=false`` (settings: ``prepare_threshold`` None, Django's own
 default) sends the statements unprepared, still server-bound: for PgBouncer in transaction mode
-before 1.21. On other databases the cursor is the ordinary one.
+before 1.21.
 
 The cursor is wrapped like any Django cursor, so ``assertNumQueries``, debug query logging and
 the mapping of database errors (the 503 of a lost database) see its queries.
@@ -46,8 +46,6 @@ def prepared_cursor() -> CursorWrapper:
     """A cursor whose statements PostgreSQL prepares once per connection (unless
     ``DATABASE_PREPARED_STATEMENTS`` is off). Use it as a context manager, like
     ``connection.cursor()``; placeholders are ``%s`` as usual."""
-    if connection.vendor != "postgresql":
-        return connection.cursor()
     # What connection.cursor() does around the cursor it creates, with our cursor class.
     connection.close_if_health_check_failed()
     connection.ensure_connection()

@@ -1,10 +1,10 @@
 # ruff: noqa: S608 - DDL assembled from constant table names, no user input.
-"""The invariant, enforced by the database itself (PostgreSQL and SQLite).
+"""The invariant, enforced by the database itself (PostgreSQL triggers).
 
 1. Guard: a shift assignment may be inserted, or updated into a scheduled state (or moved to
    another agent, skill group or window), only if the agent holds an *active* certification for
    the skill group with ``valid_from <= starts_at`` and ``valid_until >= ends_at``.
-   On PostgreSQL the guard reads that certification row ``FOR SHARE``: a concurrent transaction
+   The guard reads that certification row ``FOR SHARE``: a concurrent transaction
    that revokes or shortens it holds a row lock (UPDATE), so the two serialise. Whichever waits
    re-reads the committed row: the guard then finds no active certification and refuses, or the
    cascade (2) then sees the new assignment and cancels it. They can never both commit with the
@@ -13,16 +13,13 @@
    assignment of that agent and skill group that has not ended yet and is no longer covered by an
    active certification is cancelled, with a reason, and one ``assignment.cancelled`` row per
    assignment is written to the outbox, all in the transaction of the certification change. This
-   holds for SQL written behind the application's back too. On PostgreSQL the cascade runs once
-   per statement over its transition tables (one pass for a sweep of thousands of rows); SQLite
-   has only row triggers.
+   holds for SQL written behind the application's back too. The cascade runs once per statement
+   over its transition tables (one pass for a sweep of thousands of rows).
 
 The error raised by the guard carries ``GUARD_MESSAGE`` so the application can recognise it.
 """
 
 from __future__ import annotations
-
-import re
 
 from django.utils.translation import gettext_noop
 
@@ -34,7 +31,6 @@ OUTBOX = "events_outboxevent"
 MEMBERSHIP = "tenants_membership"
 SKILL_GROUP = "certification_skillgroup"
 
-# --------------------------------------------------------------------------- PostgreSQL
 PG_FORWARD = f"""
 CREATE OR REPLACE FUNCTION sched_assignment_guard() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -163,109 +159,6 @@ DROP TRIGGER IF EXISTS sched_assignment_guard ON {ASSIGNMENT};
 DROP FUNCTION IF EXISTS sched_assignment_guard();
 """
 
-# --------------------------------------------------------------------------- SQLite
-# SQLite triggers cannot change NEW, so an AFTER trigger links the certification; julianday()
-# compares times whatever text format a raw INSERT used.
-_SQLITE_COVERED = f"""EXISTS (
-    SELECT 1 FROM {CERTIFICATION} c
-     WHERE c.tenant_id = NEW.tenant_id
-       AND c.membership_id = NEW.membership_id
-       AND c.skill_group_id = NEW.skill_group_id
-       AND c.status = 'active'
-       AND julianday(c.valid_from) <= julianday(NEW.starts_at)
-       AND julianday(c.valid_until) >= julianday(NEW.ends_at))"""
-
-_SQLITE_LINK = f"""
-    UPDATE {ASSIGNMENT} SET certification_id = (
-        SELECT c.id FROM {CERTIFICATION} c
-         WHERE c.tenant_id = NEW.tenant_id AND c.membership_id = NEW.membership_id
-           AND c.skill_group_id = NEW.skill_group_id AND c.status = 'active'
-           AND julianday(c.valid_from) <= julianday(NEW.starts_at)
-           AND julianday(c.valid_until) >= julianday(NEW.ends_at)
-         ORDER BY c.id LIMIT 1)
-     WHERE id = NEW.id AND certification_id IS NULL;"""
-
-_SQLITE_UNCOVERED = f"""
-       a.tenant_id = OLD.tenant_id
-   AND a.membership_id = OLD.membership_id
-   AND a.skill_group_id = OLD.skill_group_id
-   AND a.status = 'scheduled'
-   AND julianday(a.ends_at) > julianday('now')
-   AND NOT EXISTS (
-       SELECT 1 FROM {CERTIFICATION} c
-        WHERE c.tenant_id = a.tenant_id
-          AND c.membership_id = a.membership_id
-          AND c.skill_group_id = a.skill_group_id
-          AND c.status = 'active'
-          AND julianday(c.valid_from) <= julianday(a.starts_at)
-          AND julianday(c.valid_until) >= julianday(a.ends_at))"""
-
-# SQLite allows no alias on the UPDATE target inside a trigger.
-_SQLITE_UNCOVERED_UPDATE = re.sub(r"\ba\.", f"{ASSIGNMENT}.", _SQLITE_UNCOVERED)
-
-_SQLITE_CHANGED = """OLD.status = 'active' AND (
-       NEW.status <> 'active'
-    OR julianday(NEW.valid_until) < julianday(OLD.valid_until)
-    OR julianday(NEW.valid_from) > julianday(OLD.valid_from)
-    OR NEW.membership_id <> OLD.membership_id
-    OR NEW.skill_group_id <> OLD.skill_group_id)"""
-
-_SQLITE_REASON = """CASE WHEN NEW.status = 'active'
-    THEN 'Certification validity changed; the shift is no longer covered.'
-    ELSE 'Certification ' || NEW.status || '; the shift is no longer covered.' END"""
-
-_SQLITE_REASON_CODE = """CASE WHEN NEW.status = 'active' THEN 'certification_window_changed'
-    ELSE 'certification_' || NEW.status END"""
-
-SQLITE_FORWARD = [
-    f"""CREATE TRIGGER sched_assignment_guard_insert BEFORE INSERT ON {ASSIGNMENT}
-WHEN NEW.status = 'scheduled' AND NOT {_SQLITE_COVERED}
-BEGIN SELECT RAISE(ABORT, '{GUARD_MESSAGE}'); END""",
-    f"""CREATE TRIGGER sched_assignment_guard_update BEFORE UPDATE ON {ASSIGNMENT}
-WHEN NEW.status = 'scheduled' AND NOT (
-        OLD.status = 'scheduled' AND OLD.membership_id = NEW.membership_id
-    AND OLD.skill_group_id = NEW.skill_group_id AND OLD.tenant_id = NEW.tenant_id
-    AND OLD.starts_at = NEW.starts_at AND OLD.ends_at = NEW.ends_at)
-  AND NOT {_SQLITE_COVERED}
-BEGIN SELECT RAISE(ABORT, '{GUARD_MESSAGE}'); END""",
-    f"""CREATE TRIGGER sched_assignment_link_insert AFTER INSERT ON {ASSIGNMENT}
-WHEN NEW.status = 'scheduled' AND NEW.certification_id IS NULL
-BEGIN {_SQLITE_LINK} END""",
-    f"""CREATE TRIGGER sched_certification_cascade AFTER UPDATE ON {CERTIFICATION}
-WHEN {_SQLITE_CHANGED}
-BEGIN
-    INSERT INTO {OUTBOX} (tenant_id, event_type, payload, created_at, dispatched_at)
-    SELECT a.tenant_id, 'assignment.cancelled',
-           json_object(
-               'assignment_id', a.id,
-               'employee_id', m.employee_id,
-               'skill_group', g.code,
-               'starts_at', strftime('%Y-%m-%dT%H:%M:%SZ', a.starts_at),
-               'ends_at', strftime('%Y-%m-%dT%H:%M:%SZ', a.ends_at),
-               'external_ref', a.external_ref,
-               'reason', {_SQLITE_REASON},
-               'reason_code', {_SQLITE_REASON_CODE},
-               'certification_id', OLD.id),
-           strftime('%Y-%m-%d %H:%M:%f', 'now'), NULL
-      FROM {ASSIGNMENT} a
-      JOIN {MEMBERSHIP} m ON m.id = a.membership_id
-      JOIN {SKILL_GROUP} g ON g.id = a.skill_group_id
-     WHERE {_SQLITE_UNCOVERED}
-     ORDER BY a.starts_at, a.id;
-    UPDATE {ASSIGNMENT}
-       SET status = 'cancelled', cancelled_at = strftime('%Y-%m-%d %H:%M:%f', 'now'),
-           cancel_reason = {_SQLITE_REASON}
-     WHERE {_SQLITE_UNCOVERED_UPDATE};
-END""",
-]
-
-SQLITE_REVERSE = [
-    "DROP TRIGGER IF EXISTS sched_certification_cascade",
-    "DROP TRIGGER IF EXISTS sched_assignment_link_insert",
-    "DROP TRIGGER IF EXISTS sched_assignment_guard_update",
-    "DROP TRIGGER IF EXISTS sched_assignment_guard_insert",
-]
-
 
 def install(apps, schema_editor) -> None:
     _run(schema_editor, forward=True)
@@ -276,21 +169,13 @@ def uninstall(apps, schema_editor) -> None:
 
 
 def _run(schema_editor, *, forward: bool) -> None:
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(PG_FORWARD if forward else PG_REVERSE, params=None)
-    elif vendor == "sqlite":
-        for statement in SQLITE_FORWARD if forward else SQLITE_REVERSE:
-            schema_editor.execute(statement, params=None)
-    else:  # pragma: no cover - only the two supported databases
-        raise RuntimeError(f"No shift-assignment guard for database vendor {vendor!r}")
+    schema_editor.execute(PG_FORWARD if forward else PG_REVERSE, params=None)
 
 
 def install_statement_cascade(apps, schema_editor) -> None:
-    """Databases migrated before the cascade became a statement trigger get it (PostgreSQL;
-    ``PG_FORWARD`` replaces the function and the trigger, so running it again is safe)."""
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_FORWARD, params=None)
+    """Databases migrated before the cascade became a statement trigger get it (``PG_FORWARD``
+    replaces the function and the trigger, so running it again is safe)."""
+    schema_editor.execute(PG_FORWARD, params=None)
 
 
 def is_guard_error(exc: BaseException) -> bool:

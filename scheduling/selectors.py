@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from django.conf import settings
-from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -83,17 +81,12 @@ def eligible_agent_rows(
     *, tenant: Tenant, skill_group: SkillGroup, start: datetime, end: datetime
 ) -> list[dict]:
     """The same answer as ``eligible_agents`` as plain rows, for the scheduler API's hot path:
-    one query, no model instances (thousands of agents per answer). On PostgreSQL the database
-    keeps the best certification per agent (DISTINCT ON); elsewhere Python does."""
+    one query, no model instances (thousands of agents per answer). The database keeps the best
+    certification per agent (DISTINCT ON)."""
     qs = covering_certifications(
         tenant=tenant, skill_group=skill_group, start=start, end=end
     ).order_by("membership__employee_id", "-valid_until", "pk")
-    if settings.IS_POSTGRES:
-        return list(qs.distinct("membership__employee_id").values(*ELIGIBLE_ROW_FIELDS))
-    best: dict[str, dict] = {}
-    for row in qs.values(*ELIGIBLE_ROW_FIELDS):
-        best.setdefault(row["membership__employee_id"], row)
-    return list(best.values())
+    return list(qs.distinct("membership__employee_id").values(*ELIGIBLE_ROW_FIELDS))
 
 
 def covering(certs: Sequence[Any], start: datetime, end: datetime) -> list[Any]:
@@ -154,8 +147,8 @@ EMPLOYEE_ID_MAX_LENGTH = 40  # Membership.employee_id
 # comes back without agents and an agent without certifications. Plain SQL on purpose: this runs
 # before every shift placement, and building the same query with the ORM (FilteredRelation,
 # values_list) cost three times what executing it does; and a prepared statement, because
-# planning it cost three times what executing it does (docs/decisions.md). On PostgreSQL the
-# agents are one array parameter, so one statement serves any number of them.
+# planning it cost three times what executing it does (docs/decisions.md). The agents are one
+# array parameter, so one statement serves any number of them.
 _ELIGIBILITY_SQL = """
 SELECT g.id, m.employee_id, c.id, c.status, c.valid_from, c.valid_until, c.created_at
   FROM certification_skillgroup g
@@ -165,13 +158,6 @@ SELECT g.id, m.employee_id, c.id, c.status, c.valid_from, c.valid_until, c.creat
     ON c.tenant_id = g.tenant_id AND c.skill_group_id = g.id AND c.membership_id = m.id
  WHERE g.tenant_id = %s AND g.code = %s AND g.active
 """
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    # PostgreSQL answers aware datetimes; SQLite naive ones in UTC.
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
 
 
 def agents_eligibility(
@@ -191,17 +177,14 @@ def agents_eligibility(
 
     One query whatever the number of agents, plain columns, no model instances."""
     wanted = [e for e in employee_ids if len(e) <= EMPLOYEE_ID_MAX_LENGTH and "\x00" not in e]
-    if connection.vendor == "postgresql" and len(wanted) == 1:
+    if len(wanted) == 1:
         # One agent, the check before every shift placement, is compared as a scalar. With
         # ``= ANY(array)`` PostgreSQL plans the prepared statement again on every call: its
         # generic plan, costed for an array of unknown length, looks dearer than a custom plan
-        # for one element (0.35 ms a call instead of 0.13 ms on the benchmark data).
+        # for one element.
         agents, params = "= %s", [wanted[0], tenant.pk, code]
-    elif connection.vendor == "postgresql":
-        agents, params = "= ANY(%s)", [wanted, tenant.pk, code]
     else:
-        agents = f"IN ({', '.join(['%s'] * len(wanted)) if wanted else 'NULL'})"
-        params = [*wanted, tenant.pk, code]
+        agents, params = "= ANY(%s)", [wanted, tenant.pk, code]
     with prepared_cursor() as cursor:
         cursor.execute(_ELIGIBILITY_SQL.format(agents=agents), params)
         rows = cursor.fetchall()
@@ -213,9 +196,7 @@ def agents_eligibility(
             continue
         found = certs.setdefault(employee_id, [])
         if pk is not None:
-            found.append(
-                CertFacts(pk, status, _aware(valid_from), _aware(valid_until), _aware(created_at))
-            )
+            found.append(CertFacts(pk, status, valid_from, valid_until, created_at))
     answer = []
     for employee_id in employee_ids:
         found = certs.get(employee_id)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -397,6 +397,16 @@ def run_idempotent(
         return existing
     try:
         with transaction.atomic():
+            # Requests with the same key queue here until the first commits, then replay its
+            # answer: producing beside it would find its writes (a shift it placed overlaps).
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                    [f"idempotency:{tenant.pk}:{key}"],
+                )
+            existing = _replay(tenant, key, fingerprint)
+            if existing is not None:
+                return existing
             status_code, body = produce()
             if status_code < 500:
                 IdempotencyRecord.objects.create(

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Set up, migrate, seed the demo and serve on http://127.0.0.1:8000 (SQLite, tasks run eagerly).
+# Set up, migrate, seed the demo and serve on http://127.0.0.1:8000 (tasks run eagerly). Without
+# DATABASE_URL the data lives in the embedded PostgreSQL server's .pgdata/, reused by the next run;
+# it stops when runserver does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

@@ -24,8 +24,9 @@ IGNORES = [".venv", "tests", "staticfiles", "bench", "artifacts", "scripts", "no
 
 
 def makemessages() -> None:
-    env = {**os.environ, "DEBUG": "true", "DATABASE_URL": ""}
-    env.pop("DATABASE_URL")
+    # makemessages reads no database: a URL it never connects to keeps the settings from
+    # starting the embedded server (skillgate/localdb.py) for it.
+    env = {**os.environ, "DEBUG": "true", "DATABASE_URL": "postgres://unused@localhost/unused"}
     base = [
         sys.executable,
         "manage.py",

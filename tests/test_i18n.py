@@ -48,7 +48,11 @@ def test_catalogue_is_up_to_date_with_the_code(tmp_path):
         pytest.skip("needs GNU gettext (xgettext) to extract strings")
     before = {(n, e.msgid, e.msgctxt) for n, e in entries()}
     work = tmp_path / "tree"
-    shutil.copytree(ROOT, work, ignore=shutil.ignore_patterns(".venv", ".git", "artifacts", "*.mo"))
+    shutil.copytree(
+        ROOT,
+        work,
+        ignore=shutil.ignore_patterns(".venv", ".git", ".pgdata", "artifacts", "*.mo"),
+    )
     subprocess.run(
         [sys.executable, "scripts/i18n.py", "update"], cwd=work, check=True, capture_output=True
     )

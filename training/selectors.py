@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db.models import (
     Count,
     Exists,
@@ -143,9 +143,9 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def search_articles(*, tenant: Tenant, query: str, limit: int = 30) -> list[Lesson]:
-    """Knowledge search within the tenant's visible curricula. PostgreSQL: full-text search
-    (``simple`` configuration, ranked); Chinese text (no word breaks for the parser) and SQLite:
-    case-insensitive substring match on title and body."""
+    """Knowledge search within the tenant's visible curricula: full-text search (``simple``
+    configuration, ranked); Chinese text (no word breaks for the parser): case-insensitive
+    substring match on title and body."""
     query = (query or "").strip()[:200]
     if not query:
         return []
@@ -154,9 +154,7 @@ def search_articles(*, tenant: Tenant, query: str, limit: int = 30) -> list[Less
         .filter(curriculum__in=visible_curricula(tenant))
         .select_related("curriculum")
     )
-    if settings.IS_POSTGRES and not _CJK.search(query):
-        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-
+    if not _CJK.search(query):
         # The filter expression is the one indexed by migration 0002 (GIN); the weighted
         # vector only ranks the matches.
         search = SearchQuery(query, search_type="websearch", config="simple")

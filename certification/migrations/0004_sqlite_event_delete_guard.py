@@ -1,31 +1,13 @@
-"""SQLite: events may be deleted only while Django flushes the whole database (see
-certification/purge.py); the earlier guard depended on the order in which flush empties tables."""
+"""No operation on PostgreSQL, kept for its name and place in the migration history.
+
+It refined a DELETE trigger of the SQLite variant of the append-only event table, which is gone
+with SQLite support. PostgreSQL's triggers come from 0003 and are left unchanged here, so databases
+that applied it before and fresh ones end up the same."""
 
 from django.db import migrations
-
-TABLE = "certification_certificationevent"
-
-NEW = f"""CREATE TRIGGER certification_event_no_delete BEFORE DELETE ON {TABLE}
-WHEN NOT certification_event_purge_allowed()
-BEGIN SELECT RAISE(ABORT, 'certification events are append-only (DELETE refused)'); END;"""
-OLD = f"""CREATE TRIGGER certification_event_no_delete BEFORE DELETE ON {TABLE}
-WHEN EXISTS (SELECT 1 FROM certification_certification c WHERE c.id = OLD.certification_id)
-BEGIN SELECT RAISE(ABORT, 'certification events are append-only (DELETE refused)'); END;"""
-
-
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "sqlite":
-        schema_editor.execute("DROP TRIGGER IF EXISTS certification_event_no_delete;")
-        schema_editor.execute(NEW)
-
-
-def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "sqlite":
-        schema_editor.execute("DROP TRIGGER IF EXISTS certification_event_no_delete;")
-        schema_editor.execute(OLD)
 
 
 class Migration(migrations.Migration):
     dependencies = [("certification", "0003_events_append_only")]
 
-    operations = [migrations.RunPython(forward, backward)]
+    operations = []

@@ -1,8 +1,7 @@
 """Tenant-scoped tables keep only indexes that start with the tenant (tenants.checks)."""
 
+import django.db.models.deletion
 from django.db import migrations, models
-
-from tenants.migration_ops import tenant_key_without_index
 
 
 class Migration(migrations.Migration):
@@ -13,12 +12,72 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        tenant_key_without_index("certification", "certification"),
-        tenant_key_without_index("certification", "certificationevent"),
-        tenant_key_without_index("certification", "emailmessage"),
-        tenant_key_without_index("certification", "notification"),
-        tenant_key_without_index("certification", "requirement"),
-        tenant_key_without_index("certification", "skillgroup"),
+        migrations.AlterField(
+            model_name="certification",
+            name="tenant",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="tenants.tenant",
+                verbose_name="tenant",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="certificationevent",
+            name="tenant",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="tenants.tenant",
+                verbose_name="tenant",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="emailmessage",
+            name="tenant",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="tenants.tenant",
+                verbose_name="tenant",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="notification",
+            name="tenant",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="tenants.tenant",
+                verbose_name="tenant",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="requirement",
+            name="tenant",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="tenants.tenant",
+                verbose_name="tenant",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="skillgroup",
+            name="tenant",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="tenants.tenant",
+                verbose_name="tenant",
+            ),
+        ),
         migrations.AddIndex(
             model_name="emailmessage",
             index=models.Index(fields=["tenant", "created_at"], name="email_tenant_created"),

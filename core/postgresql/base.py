@@ -6,7 +6,7 @@ bind parameter, and PostgreSQL's protocol counts them in 16 bits: a statement ta
 size their batches by it (``bulk_update``, ``in_bulk``, the deletion collector's per-batch
 lookups of related rows, ``bulk_create`` where it cannot send arrays) would send one statement
 for any number of rows and fail past the limit where client-side binding works. Declaring the
-limit makes Django split them, as it does on SQLite.
+limit makes Django split them.
 
 Not covered, because Django combines the batches again: a delete whose rows are referenced
 through ``SET_NULL``/``SET_DEFAULT`` updates all referencing rows with one ``OR`` of the

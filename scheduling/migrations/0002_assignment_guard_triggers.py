@@ -1,4 +1,4 @@
-"""The invariant in the database: see scheduling/dbguard.py (PostgreSQL and SQLite)."""
+"""The invariant in the database: see scheduling/dbguard.py (PostgreSQL triggers)."""
 
 from django.db import migrations
 

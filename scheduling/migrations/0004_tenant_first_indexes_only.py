@@ -1,8 +1,7 @@
 """Tenant-scoped tables keep only indexes that start with the tenant (tenants.checks)."""
 
+import django.db.models.deletion
 from django.db import migrations, models
-
-from tenants.migration_ops import tenant_key_without_index
 
 
 class Migration(migrations.Migration):
@@ -12,11 +11,61 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        tenant_key_without_index("scheduling", "idempotencyrecord"),
-        tenant_key_without_index("scheduling", "shiftassignment"),
-        tenant_key_without_index("scheduling", "webhookattempt"),
-        tenant_key_without_index("scheduling", "webhookdelivery"),
-        tenant_key_without_index("scheduling", "webhookendpoint"),
+        migrations.AlterField(
+            model_name="idempotencyrecord",
+            name="tenant",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="tenants.tenant",
+                verbose_name="tenant",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="shiftassignment",
+            name="tenant",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="tenants.tenant",
+                verbose_name="tenant",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="webhookattempt",
+            name="tenant",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="tenants.tenant",
+                verbose_name="tenant",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="webhookdelivery",
+            name="tenant",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="tenants.tenant",
+                verbose_name="tenant",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="webhookendpoint",
+            name="tenant",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="tenants.tenant",
+                verbose_name="tenant",
+            ),
+        ),
         migrations.AddIndex(
             model_name="webhookattempt",
             index=models.Index(

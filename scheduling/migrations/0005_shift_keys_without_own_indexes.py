@@ -4,8 +4,6 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-from tenants.migration_ops import key_without_index
-
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -15,11 +13,10 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        key_without_index(
-            "scheduling",
-            "shiftassignment",
-            "certification",
-            models.ForeignKey(
+        migrations.AlterField(
+            model_name="shiftassignment",
+            name="certification",
+            field=models.ForeignKey(
                 blank=True,
                 db_index=False,
                 null=True,
@@ -28,11 +25,10 @@ class Migration(migrations.Migration):
                 to="certification.certification",
             ),
         ),
-        key_without_index(
-            "scheduling",
-            "shiftassignment",
-            "membership",
-            models.ForeignKey(
+        migrations.AlterField(
+            model_name="shiftassignment",
+            name="membership",
+            field=models.ForeignKey(
                 db_index=False,
                 on_delete=django.db.models.deletion.PROTECT,
                 related_name="assignments",
@@ -40,11 +36,10 @@ class Migration(migrations.Migration):
                 verbose_name="agent",
             ),
         ),
-        key_without_index(
-            "scheduling",
-            "shiftassignment",
-            "skill_group",
-            models.ForeignKey(
+        migrations.AlterField(
+            model_name="shiftassignment",
+            name="skill_group",
+            field=models.ForeignKey(
                 db_index=False,
                 on_delete=django.db.models.deletion.PROTECT,
                 related_name="assignments",

@@ -83,7 +83,6 @@ def test_results_are_written_as_json_markdown_and_chart(tmp_path):
         assert paths["png"].read_bytes().startswith(b"\x89PNG")
 
 
-@pytest.mark.postgres
 def test_tiny_data_set_is_consistent_and_feeds_the_benchmarks(db):
     from bench import benchmarks
     from bench.floor import eligible_json

@@ -66,14 +66,10 @@ def test_chain_links_every_event_to_the_previous_one(events, world):
 def _tamper(event_id, reason):
     """Change a row behind the application's back (a DBA with trigger rights)."""
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # A superuser session that skips ordinary triggers.
-            cursor.execute("SET LOCAL session_replication_role = replica")
-            cursor.execute(f"UPDATE {TABLE} SET reason = %s WHERE id = %s", [reason, event_id])
-            cursor.execute("SET LOCAL session_replication_role = origin")
-        else:
-            cursor.execute("DROP TRIGGER certification_event_no_update")
-            cursor.execute(f"UPDATE {TABLE} SET reason = %s WHERE id = %s", [reason, event_id])
+        # A superuser session that skips ordinary triggers.
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(f"UPDATE {TABLE} SET reason = %s WHERE id = %s", [reason, event_id])
+        cursor.execute("SET LOCAL session_replication_role = origin")
 
 
 def test_verify_command_names_the_first_altered_row(events, world, capsys):

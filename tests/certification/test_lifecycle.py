@@ -64,9 +64,9 @@ def test_expiry_sweep_expires_many_rows_in_one_statement(world):
     statements = [
         q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))
     ]
-    # UPDATE, one SELECT of values, the chain's tail (and its advisory lock on PostgreSQL), and
-    # one INSERT each for events, outbox rows, notifications and e-mails.
-    assert len(statements) == (8 if connection.vendor == "postgresql" else 7)
+    # UPDATE, one SELECT of values, the chain's tail and its advisory lock, and one INSERT each
+    # for events, outbox rows, notifications and e-mails.
+    assert len(statements) == 8
     assert Certification.objects.filter(pk__in=[c.pk for c in due], status="expired").count() == 120
     fresh.refresh_from_db()
     assert fresh.status == "active"
@@ -244,7 +244,6 @@ def test_missed_grace_deadline_expires_the_certification(world):
     assert event.new_status == "expired" and "deadline" in event.reason
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_sweeps_write_one_expiry_event_each():
     import threading

@@ -14,7 +14,7 @@ DUE = 66_000
 
 Status = Certification.Status
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 
 
 def test_a_sweep_expires_more_certifications_than_one_statement_takes_parameters():

@@ -1,5 +1,6 @@
 """Hand-offs between apps: declared by the sender, connected by the receiver, checked at start."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,10 @@ from django.core.exceptions import ImproperlyConfigured
 from core import handoffs
 
 ROOT = Path(__file__).resolve().parents[2]
-ENV = {"DEBUG": "true", "PATH": "/usr/bin:/bin", "SKILLGATE_TESTING": "1"}
+# The child uses the suite's database server (DATABASE_URL, or the embedded one it shares).
+ENV = {"DEBUG": "true", "PATH": "/usr/bin:/bin", "SKILLGATE_TESTING": "1"} | {
+    key: os.environ[key] for key in ("DATABASE_URL",) if os.environ.get(key)
+}
 
 
 @pytest.fixture

@@ -50,7 +50,6 @@ def test_text_values_compare_as_the_column_does(world):
     assert list(found) == [world.agent]
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db
 def test_a_list_past_postgresqls_parameter_limit_is_one_parameter(world):
     ids = [*range(10**9, 10**9 + PAST_THE_LIMIT), world.agent.pk]

@@ -1,6 +1,6 @@
 """core.postgresql: under server-side binding Django sizes its batches (bulk_update,
-in_bulk, the deletion collector's) below PostgreSQL's 65,535 bind parameters, as it does on
-SQLite; with client-side binding it sends one statement, as Django's backend does."""
+in_bulk, the deletion collector's) below PostgreSQL's 65,535 bind parameters; with client-side
+binding it sends one statement, as Django's backend does."""
 
 import subprocess
 import sys
@@ -19,14 +19,12 @@ def server_side_binding() -> bool:
     return connection.features.uses_server_side_binding
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db
 def test_the_settings_use_this_backend():
     assert connection.vendor == "postgresql"
     assert connection.settings_dict["ENGINE"] == "core.postgresql"
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db
 def test_batch_size_keeps_every_statement_within_the_limit():
     fields, objs = ["tenant", "name", "created_at"], range(100_000)
@@ -37,7 +35,6 @@ def test_batch_size_keeps_every_statement_within_the_limit():
         assert size == len(objs)
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db
 def test_in_bulk_past_the_limit_works(world):
     ids = [*range(10**9, 10**9 + 70_000), world.team.pk]

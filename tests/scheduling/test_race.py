@@ -19,7 +19,7 @@ from tests.factories import MembershipFactory, TenantFactory
 
 from .factories import HOUR, make_certification, make_skill_group, revoke, tomorrow_9
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _threads(*targets):

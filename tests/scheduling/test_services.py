@@ -250,7 +250,6 @@ def test_bulk_assignment_query_count_does_not_grow_with_the_items(
         create(world, _bulk(members, 6))
 
 
-@pytest.mark.postgres
 def test_ten_thousand_assignments_take_as_many_queries_as_ten(
     world, group, django_assert_num_queries
 ):

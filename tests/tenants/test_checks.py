@@ -41,7 +41,7 @@ def test_project_passes_the_check():
 
 def test_no_table_indexes_its_tenant_alone(db):
     """What the migrations left: no single-column tenant_id index next to the tenant-first
-    ones (both databases; SQLite kept its trigger-carrying tables, see migration_ops)."""
+    ones."""
     from django.apps import apps
 
     single = []

@@ -13,7 +13,7 @@ from training.models import Attempt, AttemptAnswer
 
 from .factories import make_quiz
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def run_together(*calls):

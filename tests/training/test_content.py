@@ -120,7 +120,6 @@ def test_search_ranks_title_matches_and_ignores_drafts(world):
     assert search_articles(tenant=world.tenant, query="   ") == []
 
 
-@pytest.mark.postgres
 def test_postgres_search_can_use_the_gin_index(world):
     from django.contrib.postgres.search import SearchQuery, SearchVector
     from django.db import connection

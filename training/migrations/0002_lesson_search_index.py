@@ -1,5 +1,4 @@
-"""GIN index for knowledge search on PostgreSQL (the expression matches
-``training.selectors.search_articles``); nothing on other databases."""
+"""GIN index for knowledge search (the expression matches ``training.selectors.search_articles``)."""
 
 from django.db import migrations
 
@@ -11,15 +10,13 @@ EXPRESSION = (
 
 
 def create(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS {INDEX} ON training_lesson USING gin ({EXPRESSION})"
-        )
+    schema_editor.execute(
+        f"CREATE INDEX IF NOT EXISTS {INDEX} ON training_lesson USING gin ({EXPRESSION})"
+    )
 
 
 def drop(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"DROP INDEX IF EXISTS {INDEX}")
+    schema_editor.execute(f"DROP INDEX IF EXISTS {INDEX}")
 
 
 class Migration(migrations.Migration):

@@ -1,8 +1,7 @@
 """Tenant-scoped tables keep only indexes that start with the tenant (tenants.checks)."""
 
+import django.db.models.deletion
 from django.db import migrations, models
-
-from tenants.migration_ops import tenant_key_without_index
 
 
 class Migration(migrations.Migration):
@@ -12,19 +11,149 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        tenant_key_without_index("training", "attempt"),
-        tenant_key_without_index("training", "attemptanswer"),
-        tenant_key_without_index("training", "choice"),
-        tenant_key_without_index("training", "curriculum"),
-        tenant_key_without_index("training", "enrollment"),
-        tenant_key_without_index("training", "industry"),
-        tenant_key_without_index("training", "lesson"),
-        tenant_key_without_index("training", "lessoncompletion"),
-        tenant_key_without_index("training", "question"),
-        tenant_key_without_index("training", "questioncategory"),
-        tenant_key_without_index("training", "quiz"),
-        tenant_key_without_index("training", "quizquestion"),
-        tenant_key_without_index("training", "quizrandomrule"),
+        migrations.AlterField(
+            model_name="attempt",
+            name="tenant",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="tenants.tenant",
+                verbose_name="tenant",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="attemptanswer",
+            name="tenant",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="tenants.tenant",
+                verbose_name="tenant",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="choice",
+            name="tenant",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="tenants.tenant",
+                verbose_name="tenant",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="curriculum",
+            name="tenant",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="tenants.tenant",
+                verbose_name="tenant",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="enrollment",
+            name="tenant",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="tenants.tenant",
+                verbose_name="tenant",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="industry",
+            name="tenant",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="tenants.tenant",
+                verbose_name="tenant",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="lesson",
+            name="tenant",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="tenants.tenant",
+                verbose_name="tenant",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="lessoncompletion",
+            name="tenant",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="tenants.tenant",
+                verbose_name="tenant",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="question",
+            name="tenant",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="tenants.tenant",
+                verbose_name="tenant",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="questioncategory",
+            name="tenant",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="tenants.tenant",
+                verbose_name="tenant",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="quiz",
+            name="tenant",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="tenants.tenant",
+                verbose_name="tenant",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="quizquestion",
+            name="tenant",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="tenants.tenant",
+                verbose_name="tenant",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="quizrandomrule",
+            name="tenant",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="tenants.tenant",
+                verbose_name="tenant",
+            ),
+        ),
         migrations.AddIndex(
             model_name="choice",
             index=models.Index(fields=["tenant", "question"], name="choice_tenant_question"),
