@@ -13,7 +13,7 @@ from datetime import datetime
 
 from django.db import connection
 
-from core.bulk import insert_rows
+from core.db import insert_rows
 
 from .models import CertificationEvent
 

@@ -8,4 +8,4 @@ class CoreConfig(AppConfig):
     name = "core"
 
     def ready(self):
-        from . import lookups  # noqa: F401  (registers the __any_of lookup on every field)
+        from .db import lookups  # noqa: F401  (registers the __any_of lookup on every field)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from core.bulk import insert_rows
+from core.db import insert_rows
 from core.handoffs import queue
 
 from . import schemas

@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from certification.models import Certification, SkillGroup
-from core.prepared import prepared_cursor
+from core.db import one_or_any
 from tenants.models import Membership, Tenant, User
 
 from .models import ShiftAssignment
@@ -146,9 +147,8 @@ EMPLOYEE_ID_MAX_LENGTH = 40  # Membership.employee_id
 # tenant) and that agent's certifications of the group, every state: LEFT JOINs, so the group
 # comes back without agents and an agent without certifications. Plain SQL on purpose: this runs
 # before every shift placement, and building the same query with the ORM (FilteredRelation,
-# values_list) cost three times what executing it does; and a prepared statement, because
-# planning it cost three times what executing it does (docs/decisions.md). The agents are one
-# array parameter, so one statement serves any number of them.
+# values_list) cost three times what executing it does; the statement is prepared (server-side
+# binding) and one for any number of agents (``core.db.one_or_any``).
 _ELIGIBILITY_SQL = """
 SELECT g.id, m.employee_id, c.id, c.status, c.valid_from, c.valid_until, c.created_at
   FROM certification_skillgroup g
@@ -177,15 +177,9 @@ def agents_eligibility(
 
     One query whatever the number of agents, plain columns, no model instances."""
     wanted = [e for e in employee_ids if len(e) <= EMPLOYEE_ID_MAX_LENGTH and "\x00" not in e]
-    if len(wanted) == 1:
-        # One agent, the check before every shift placement, is compared as a scalar. With
-        # ``= ANY(array)`` PostgreSQL plans the prepared statement again on every call: its
-        # generic plan, costed for an array of unknown length, looks dearer than a custom plan
-        # for one element.
-        agents, params = "= %s", [wanted[0], tenant.pk, code]
-    else:
-        agents, params = "= ANY(%s)", [wanted, tenant.pk, code]
-    with prepared_cursor() as cursor:
+    agents, agent_params = one_or_any(wanted)
+    params = [*agent_params, tenant.pk, code]
+    with connection.cursor() as cursor:
         cursor.execute(_ELIGIBILITY_SQL.format(agents=agents), params)
         rows = cursor.fetchall()
     if not rows:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from certification.models import Certification, SkillGroup
-from core.bulk import insert_rows
+from core.db import insert_rows
 from core.errors import Conflict, DomainError, InvalidInput, NotFound, Unprocessable
 from events.outbox import publish, publish_many
 from events.schemas import rfc3339

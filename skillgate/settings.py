@@ -106,7 +106,7 @@ DATABASES = {
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise RuntimeError("DATABASE_URL must point at PostgreSQL (postgres://...).")
 # Django's backend plus the bind-parameter limit of server-side binding (see its module).
-DATABASES["default"]["ENGINE"] = "core.postgresql"
+DATABASES["default"]["ENGINE"] = "core.db"
 _options = DATABASES["default"].setdefault("OPTIONS", {})
 # Server-side binding: PostgreSQL receives each statement once with its values apart, and
 # psycopg prepares a statement from its 5th use on a connection, so repeated queries are

@@ -59,6 +59,16 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason=reason))
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    # Under CI every skip is a failure, whatever skipped (a marker, pytest.skip, skipif).
+    outcome = yield
+    report = outcome.get_result()
+    if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"CI must not skip tests: {report.longrepr}"
+
+
 def pytest_runtest_setup(item):
     # Under CI a missing service is a broken machine, not a reason to skip.
     reason = _reason_missing(item)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone, translation
 
-from core.bulk import insert_rows
+from core.db import insert_rows
 from tenants.models import Membership, Tenant
 
 from ..messages import NotificationTexts

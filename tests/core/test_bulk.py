@@ -1,4 +1,4 @@
-"""core.bulk.insert_rows: one statement, rows in order, ids back, model defaults filled."""
+"""core.db.insert_rows: one statement, rows in order, ids back, model defaults filled."""
 
 from datetime import timedelta
 
@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from certification.models import EmailMessage
-from core.bulk import insert_rows
+from core.db import insert_rows
 from events.models import OutboxEvent
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""core.lookups: ``__any_of`` answers what ``__in`` answers, with one parameter on
+"""core.db.lookups: ``__any_of`` answers what ``__in`` answers, with one parameter on
 PostgreSQL whatever the list's length."""
 
 import pytest

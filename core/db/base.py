@@ -12,7 +12,7 @@ Not covered, because Django combines the batches again: a delete whose rows are 
 through ``SET_NULL``/``SET_DEFAULT`` updates all referencing rows with one ``OR`` of the
 batches. No service deletes that many such rows; an admin "delete selected" of more than
 65,535 teams or memberships would fail. ``__in`` lists are never split by Django: long ones use
-``__any_of`` (core.lookups).
+``__any_of`` (core.db.lookups).
 """
 
 from django.db.backends.postgresql import base, features, operations
