@@ -224,6 +224,8 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         # One component per declared event type (the feed's and the webhooks' `data`).
         "events.schemas.openapi_components",
+        # The 404 of an invalid cursor, on every paginated list.
+        "core.api_errors.document_invalid_cursor",
     ],
 }
 
