@@ -38,6 +38,28 @@ def error_responses() -> dict:
     }
 
 
+def document_invalid_cursor(result, generator, request, public):
+    """drf-spectacular postprocessing hook: every cursor-paginated list answers 404 not_found
+    for a cursor it did not issue (DRF's CursorPagination raises NotFound). Operations that
+    already document a 404 (an unknown parent id) get the cursor added to its description."""
+    reference = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            parameters = operation.get("parameters", [])
+            if not any((p["name"], p["in"]) == ("cursor", "query") for p in parameters):
+                continue
+            responses = operation["responses"]
+            if "404" in responses:
+                description = responses["404"].get("description", "").rstrip(".")
+                responses["404"]["description"] = f"{description}, or an invalid cursor."
+            else:
+                responses["404"] = {"description": "Invalid cursor.", "content": reference}
+            responses["404"].setdefault("content", reference)
+    return result
+
+
 def error_body(code: str, message: str, details=None) -> dict:
     body = {"error": {"code": code, "message": message}}
     if details is not None:

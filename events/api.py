@@ -41,7 +41,12 @@ class EventFeed(TenantAPIMixin, APIView):
                 description="`next_after` of the last page read, or 0 (the default) to start "
                 "from the oldest event kept. A position is opaque: `<transaction>.<event id>`.",
             ),
-            OpenApiParameter("limit", int, description="1 to 1000, default 100."),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100},
+                description="Events per page: 1 to 1000, default 100; other values answer "
+                "400 invalid_limit.",
+            ),
         ],
         responses={200: EventPageSerializer, **ERRORS},
     )

@@ -288,7 +288,12 @@ class Assignments(SchedulerAPI, APIView):
         parameters=[
             OpenApiParameter("partial", bool, description="Write the valid items."),
             OpenApiParameter(
-                "Idempotency-Key", str, location=OpenApiParameter.HEADER, required=False
+                "Idempotency-Key",
+                {"type": "string", "minLength": 1, "maxLength": 200},
+                location=OpenApiParameter.HEADER,
+                required=False,
+                description="1 to 200 characters; other lengths answer 400 "
+                "invalid_idempotency_key. Answers are kept `IDEMPOTENCY_KEY_TTL_HOURS` (48).",
             ),
         ],
         request=ASSIGNMENT_BODY,
@@ -414,7 +419,20 @@ class AssignmentDetail(SchedulerAPI, APIView):
 
     @extend_schema(
         summary="Cancel a shift (a reason is required)",
-        parameters=[CancelSerializer],
+        description=(
+            "`reason` is required: in the query string, or (when the query string has none) as "
+            'a JSON body `{"reason": "..."}`. A missing or blank reason answers 400 '
+            "reason_required."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "reason",
+                {"type": "string", "minLength": 1, "pattern": r"\S"},
+                required=True,
+                description="Why the shift is cancelled (stored with the event, first 2,000 "
+                "characters); not blank.",
+            )
+        ],
         request=CancelSerializer,
         responses={200: AssignmentSerializer, **ERRORS, **NOT_FOUND},
     )

@@ -141,6 +141,13 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# The client address failures are keyed on (skillgate/client_ip.py): REMOTE_ADDR unless
+# TRUSTED_PROXY_COUNT proxies (load balancers) append it to TRUSTED_PROXY_HEADER.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+TRUSTED_PROXY_HEADER = os.environ.get("TRUSTED_PROXY_HEADER", "") or "X-Forwarded-For"
+if TRUSTED_PROXY_COUNT < 0:
+    raise RuntimeError("TRUSTED_PROXY_COUNT must be 0 or more.")
+AXES_CLIENT_IP_CALLABLE = "skillgate.client_ip.client_ip"
 
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "en")
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
@@ -217,6 +224,8 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         # One component per declared event type (the feed's and the webhooks' `data`).
         "events.schemas.openapi_components",
+        # The 404 of an invalid cursor, on every paginated list.
+        "core.api_errors.document_invalid_cursor",
     ],
 }
 

@@ -25,4 +25,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
 
+handler404 = "skillgate.views.page_not_found"
 handler500 = "skillgate.views.server_error"

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 
+from core.api_errors import error_body
 from core.appmodules import app_modules
 from tenants.mixins import tenant_view
 
@@ -37,6 +38,15 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def page_not_found(request, exception):
+    """handler404: under /api/ the API's JSON error body (the same as an unknown id's), so a
+    client that mistypes a path reads a not_found code instead of an HTML page; elsewhere
+    Django's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("not_found", _("Not found.")), status=404)
+    return defaults.page_not_found(request, exception)
 
 
 def server_error(request):

@@ -1,0 +1,83 @@
+"""The published API schema says what the API does (issue 16): required inputs, bounds, the
+invalid cursor's 404."""
+
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def schema():
+    response = Client().get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200
+    return response.json()
+
+
+def operations(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if isinstance(operation, dict) and "responses" in operation:
+                yield method, path, operation
+
+
+def parameter(operation, name, location):
+    found = [p for p in operation.get("parameters", []) if (p["name"], p["in"]) == (name, location)]
+    assert len(found) == 1, (name, location, operation.get("parameters"))
+    return found[0]
+
+
+def test_schema_requires_the_cancel_reason_as_a_query_parameter(schema):
+    cancel = schema["paths"]["/api/v1/assignments/{id}/"]["delete"]
+    reason = parameter(cancel, "reason", "query")
+    assert reason["required"] is True
+    assert reason["schema"]["type"] == "string"
+    assert reason["schema"]["minLength"] == 1
+
+
+def test_schema_bounds_the_feed_limit(schema):
+    limit = parameter(schema["paths"]["/api/v1/events/"]["get"], "limit", "query")
+    assert limit["schema"]["type"] == "integer"
+    assert (limit["schema"]["minimum"], limit["schema"]["maximum"]) == (1, 1000)
+    assert limit["schema"]["default"] == 100
+
+
+def test_schema_bounds_page_size_wherever_present(schema):
+    paged = [
+        (method, path, parameter(op, "page_size", "query"))
+        for method, path, op in operations(schema)
+        if any(p["name"] == "page_size" for p in op.get("parameters", []))
+    ]
+    assert {path for _m, path, _p in paged} >= {
+        "/api/v1/skill-groups/",
+        "/api/v1/agents/{employee_id}/certifications/",
+    }
+    for method, path, page_size in paged:
+        bounds = (page_size["schema"].get("minimum"), page_size["schema"].get("maximum"))
+        assert bounds == (1, 1000), (method, path, page_size)
+
+
+def test_schema_bounds_the_idempotency_key_header(schema):
+    key = parameter(schema["paths"]["/api/v1/assignments/"]["post"], "Idempotency-Key", "header")
+    assert (key["schema"]["minLength"], key["schema"]["maxLength"]) == (1, 200)
+
+
+def test_schema_documents_the_invalid_cursor_404_of_paginated_lists(schema):
+    paged = [
+        (method, path, op)
+        for method, path, op in operations(schema)
+        if any(p["name"] == "cursor" for p in op.get("parameters", []))
+    ]
+    assert len(paged) >= 2
+    for method, path, op in paged:
+        not_found = op["responses"].get("404")
+        assert not_found, (method, path)
+        assert "cursor" in not_found["description"], (method, path, not_found)
+        ref = not_found["content"]["application/json"]["schema"]["$ref"]
+        assert ref == "#/components/schemas/Error"
+
+
+def test_an_invalid_cursor_answers_the_documented_404(world, api_client_for):
+    response = api_client_for(world.tenant).get("/api/v1/skill-groups/", {"cursor": "garbage"})
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
