@@ -21,7 +21,7 @@ from django.db import models
 from django.http import Http404
 from rest_framework import permissions
 
-from .models import Role, Tenant
+from .models import Role, Tenant, User
 
 
 def scope_queryset(queryset: models.QuerySet, tenant: Tenant | None) -> models.QuerySet:
@@ -256,8 +256,9 @@ class TenantRelatedFieldListFilter(admin.RelatedFieldListFilter):
     def field_choices(self, field, request, model_admin):
         if request.user.is_superuser:
             return super().field_choices(field, request, model_admin)
-        tenant = getattr(request, "tenant", None)
-        scope = models.Q(tenant_id=tenant.pk) if tenant is not None else models.Q(pk__in=[])
+        if not _names_tenant_rows(field.related_model):
+            return super().field_choices(field, request, model_admin)
+        scope = _filter_scope(field.related_model, getattr(request, "tenant", None))
         own = (
             field.get_limit_choices_to()
             if hasattr(field, "get_limit_choices_to")
@@ -267,6 +268,23 @@ class TenantRelatedFieldListFilter(admin.RelatedFieldListFilter):
             scope &= own if isinstance(own, models.Q) else models.Q(**own)
         ordering = self.field_admin_ordering(field, request, model_admin)
         return field.get_choices(include_blank=False, limit_choices_to=scope, ordering=ordering)
+
+
+def _names_tenant_rows(model) -> bool:
+    """Whether a list of ``model``'s rows tells something about tenants (content types, say,
+    do not)."""
+    return model is Tenant or model is User or _is_tenant_model(model)
+
+
+def _filter_scope(model, tenant) -> models.Q:
+    """The rows of ``model`` a filter may offer in ``tenant``: tenants, their users, their rows."""
+    if tenant is None:
+        return models.Q(pk__in=[])
+    if model is Tenant:
+        return models.Q(pk=tenant.pk)
+    if model is User:
+        return models.Q(memberships__tenant_id=tenant.pk)
+    return models.Q(tenant_id=tenant.pk)
 
 
 def _tenant_list_filter(model, entry):
@@ -283,7 +301,7 @@ def _tenant_list_filter(model, entry):
         field = get_fields_from_path(model, path)[-1]
     except FieldDoesNotExist:
         return entry
-    if not field.is_relation or not _is_tenant_model(field.related_model):
+    if not field.is_relation or not _names_tenant_rows(field.related_model):
         return entry
     return (path, TenantRelatedFieldListFilter)
 

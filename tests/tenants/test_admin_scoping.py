@@ -91,3 +91,25 @@ def test_raw_id_widget_shows_no_label_for_another_tenants_row(world):
     field = model_admin.formfield_for_foreignkey(Membership._meta.get_field("team"), request)
     assert "Foreign crimson team" not in field.widget.render("team", foreign_team.pk)
     assert "Own teal team" in field.widget.render("team", own_team.pk)
+
+
+class _UserAndTenantFilterAdmin(TenantModelAdmin):
+    list_filter = ["user", "tenant"]
+
+
+def test_filters_on_users_and_tenants_offer_only_the_tenants_own(world):
+    """Filters on rows without a tenant column are scoped too: users by membership, tenants to
+    the active one."""
+    request = RequestFactory().get("/")
+    request.user, request.tenant, request.membership = world.admin.user, world.tenant, world.admin
+    model_admin = _UserAndTenantFilterAdmin(Membership, admin_site)
+    changelist = model_admin.get_changelist_instance(request)
+    offered = {
+        spec.field_path: {pk for pk, _label in spec.lookup_choices}
+        for spec in changelist.filter_specs
+    }
+    own_users = set(Membership.objects.filter(tenant=world.tenant).values_list("user", flat=True))
+    assert offered["user"] == own_users
+    assert world.other_admin.user_id not in offered["user"]
+    # One tenant is a single choice: Django leaves such a filter out.
+    assert offered.get("tenant", {world.tenant.pk}) == {world.tenant.pk}
