@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from tenants.admin_site import admin_site
@@ -27,6 +28,17 @@ class SuperuserOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs if request.user.is_superuser else qs.none()
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # For everybody else an existing row and a missing one answer the same plain 404 (the
+        # history view would otherwise answer 403 for one and "doesn't exist" for the other).
+        if request.user.is_superuser:
+            return super()._get_obj_does_not_exist_redirect(request, opts, object_id)
+        raise Http404
 
 
 @admin.register(Tenant, site=admin_site)

@@ -3,8 +3,9 @@
 - Views: ``get_for_tenant_or_404`` and ``TenantRequiredMixin``/``tenant_view``.
 - DRF: ``TenantAPIMixin`` seals ``get_queryset``; subclasses declare ``base_queryset()`` and the
   tenant filter is always applied on top (after PostHog's TeamAndOrgViewSetMixin).
-- Admin: ``TenantAdminMixin`` scopes the changelist, object lookups and foreign-key choices and
-  answers 404 for rows of other tenants exactly as for missing ones.
+- Admin: ``TenantAdminMixin`` scopes the changelist, object lookups (change, delete, history),
+  foreign-key choices, list filters, autocomplete and raw-id labels, and answers 404 for rows of
+  other tenants exactly as for missing ones.
 """
 
 from __future__ import annotations
@@ -12,13 +13,15 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib import admin
+from django.contrib.admin.utils import get_fields_from_path
+from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404
 from rest_framework import permissions
 
-from .models import Role, Tenant
+from .models import Role, Tenant, User
 
 
 def scope_queryset(queryset: models.QuerySet, tenant: Tenant | None) -> models.QuerySet:
@@ -120,6 +123,20 @@ class TenantAdminMixin:
         # tenant's id and a missing id look exactly alike.
         raise Http404
 
+    def get_list_filter(self, request):
+        # Django's RelatedFieldListFilter offers every row of the related model, all tenants';
+        # every foreign-key filter is swapped for the tenant-aware one so nobody can forget it.
+        return [
+            _tenant_list_filter(self.model, entry) for entry in super().get_list_filter(request)
+        ]
+
+    def get_search_results(self, request, queryset, search_term):
+        # Autocomplete (AutocompleteJsonView) and popups search through here: scoped as well.
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if not request.user.is_superuser:
+            queryset = scope_queryset(queryset, self._tenant(request))
+        return queryset, may_have_duplicates
+
     def has_module_permission(self, request):
         return request.user.is_superuser or self._role(request) in self._readers()
 
@@ -189,15 +206,104 @@ class TenantAdminMixin:
         return field
 
 
+def _is_tenant_model(model) -> bool:
+    return (
+        model is not None
+        and model is not Tenant
+        and any(f.name == "tenant" for f in model._meta.fields)
+    )
+
+
 def _scope_choices(field, db_field, request):
-    """Foreign-key choices in admin forms offer only rows of the active tenant."""
+    """Foreign-key choices in admin forms offer only rows of the active tenant; raw-id widgets
+    show no label for another tenant's id."""
     if field is None or request.user.is_superuser:
         return
     related = db_field.related_model
-    if related is Tenant:
+    if not _is_tenant_model(related):
         return
-    if any(f.name == "tenant" for f in related._meta.fields):
-        field.queryset = scope_queryset(field.queryset, getattr(request, "tenant", None))
+    tenant = getattr(request, "tenant", None)
+    field.queryset = scope_queryset(field.queryset, tenant)
+    widget = getattr(field.widget, "widget", field.widget)
+    # ManyToManyRawIdWidget shows no labels at all; the foreign-key one looks them up.
+    if type(widget) is ForeignKeyRawIdWidget:
+        widget.__class__ = TenantForeignKeyRawIdWidget
+        widget.tenant = tenant
+
+
+class TenantForeignKeyRawIdWidget(ForeignKeyRawIdWidget):
+    """Django looks the label of a raw id up among all rows; only the tenant's rows here."""
+
+    tenant = None
+
+    def label_and_url_for_value(self, value):
+        key = self.rel.get_related_field().name
+        try:
+            exists = scope_queryset(self.rel.model._default_manager.all(), self.tenant).filter(
+                **{key: value}
+            )
+            if not exists.exists():
+                return "", ""
+        except (ValueError, TypeError, ValidationError):
+            return "", ""
+        return super().label_and_url_for_value(value)
+
+
+class TenantRelatedFieldListFilter(admin.RelatedFieldListFilter):
+    """A foreign-key list filter that offers only the related rows of the request's tenant
+    (platform superusers see all)."""
+
+    def field_choices(self, field, request, model_admin):
+        if request.user.is_superuser:
+            return super().field_choices(field, request, model_admin)
+        if not _names_tenant_rows(field.related_model):
+            return super().field_choices(field, request, model_admin)
+        scope = _filter_scope(field.related_model, getattr(request, "tenant", None))
+        own = (
+            field.get_limit_choices_to()
+            if hasattr(field, "get_limit_choices_to")
+            else getattr(field, "limit_choices_to", None)
+        )
+        if own:
+            scope &= own if isinstance(own, models.Q) else models.Q(**own)
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        return field.get_choices(include_blank=False, limit_choices_to=scope, ordering=ordering)
+
+
+def _names_tenant_rows(model) -> bool:
+    """Whether a list of ``model``'s rows tells something about tenants (content types, say,
+    do not)."""
+    return model is Tenant or model is User or _is_tenant_model(model)
+
+
+def _filter_scope(model, tenant) -> models.Q:
+    """The rows of ``model`` a filter may offer in ``tenant``: tenants, their users, their rows."""
+    if tenant is None:
+        return models.Q(pk__in=[])
+    if model is Tenant:
+        return models.Q(pk=tenant.pk)
+    if model is User:
+        return models.Q(memberships__tenant_id=tenant.pk)
+    return models.Q(tenant_id=tenant.pk)
+
+
+def _tenant_list_filter(model, entry):
+    """``list_filter`` entry -> the same entry with tenant-aware choices where it needs them."""
+    if isinstance(entry, str):
+        path, filter_class = entry, admin.RelatedFieldListFilter
+    elif isinstance(entry, (list, tuple)) and len(entry) == 2:
+        path, filter_class = entry
+        if filter_class is not admin.RelatedFieldListFilter:
+            return entry  # an explicit filter class decides its own choices
+    else:
+        return entry
+    try:
+        field = get_fields_from_path(model, path)[-1]
+    except FieldDoesNotExist:
+        return entry
+    if not field.is_relation or not _names_tenant_rows(field.related_model):
+        return entry
+    return (path, TenantRelatedFieldListFilter)
 
 
 class TenantModelAdmin(TenantAdminMixin, admin.ModelAdmin):

@@ -17,6 +17,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.test import Client
 from django.urls import reverse
 
@@ -109,3 +112,32 @@ def admin_urls(model, pk) -> list[tuple[str, str]]:
             )
         )
     return out
+
+
+# A string no page contains unless it shows a row renamed by ``give_distinctive_names``.
+LEAK = "Zqleak"
+
+
+def give_distinctive_names(tenant) -> None:
+    """Every named row of ``tenant`` (name, title, code; its users' names) gets a name containing
+    LEAK, so that a page of another tenant showing any of them is caught by a plain search."""
+    from tenants.models import TenantScopedModel, User
+
+    for model in apps.get_models():
+        if not issubclass(model, TenantScopedModel):
+            continue
+        for name in ("name", "title", "code"):
+            try:
+                field = model._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            if not isinstance(field, models.CharField):
+                continue
+            rows = model._default_manager.filter(tenant=tenant)
+            for pk in rows.values_list("pk", flat=True):
+                value = f"{LEAK}{model._meta.model_name[:3]}{name[0]}{pk}"[: field.max_length]
+                rows.filter(pk=pk).update(**{name: value})
+    for user in User.objects.filter(memberships__tenant=tenant).distinct():
+        User.objects.filter(pk=user.pk).update(
+            username=f"{LEAK}u{user.pk}", display_name=f"{LEAK}d{user.pk}"
+        )

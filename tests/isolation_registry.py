@@ -8,6 +8,7 @@ CASES = []
 MAKERS = {}
 GLOBAL_URLS = {}
 GLOBAL_MODELS = {}
+PLATFORM_ROWS = {}  # model -> world -> a row of tenant A, for admins of models without a tenant
 
 for _app in settings.PROJECT_APPS:
     try:
@@ -18,3 +19,4 @@ for _app in settings.PROJECT_APPS:
     MAKERS.update(getattr(_module, "MAKERS", {}))
     GLOBAL_URLS.update(getattr(_module, "GLOBAL_URLS", {}))
     GLOBAL_MODELS.update(getattr(_module, "GLOBAL_MODELS", {}))
+    PLATFORM_ROWS.update(getattr(_module, "PLATFORM_ROWS", {}))
