@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.bounds import validate_date_in_range
+
 from .selectors import MATRIX_STATES
 
 
@@ -44,8 +46,16 @@ class MatrixFilterForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To (inclusive)"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label=_("From"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_date_in_range],
+    )
+    end = forms.DateField(
+        label=_("To (inclusive)"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_date_in_range],
+    )
 
     def clean(self):
         data = super().clean()

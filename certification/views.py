@@ -19,7 +19,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.bounds import parse_id
 from core.errors import DomainError
+from core.responses import bad_request
 from tenants.mixins import LEAD_ROLES, get_for_tenant_or_404, tenant_view
 
 from . import selectors, services
@@ -123,7 +125,9 @@ def detail(request, pk):
 def approvals(request):
     queue = selectors.approval_queue(request.tenant, request.membership)
     if request.method == "POST":
-        ids = [int(x) for x in request.POST.getlist("ids") if x.isdigit()]
+        ids = [parse_id(x) for x in request.POST.getlist("ids")]
+        if None in ids:
+            return bad_request(request, _("The selection holds an id that is not valid."))
         if not ids:
             messages.error(request, _("Select at least one certification to approve."))
             return redirect("certification:approvals")

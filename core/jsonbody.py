@@ -3,7 +3,13 @@
 ``json.loads`` accepts escapes such as ``"\\ud800"`` and returns a string holding a lone
 surrogate: valid JSON, but not Unicode text, so no UTF-8 column or jsonb value can hold it and
 the database driver fails while encoding (a 500, found with the scheduler API and autosave).
-Bodies are checked once after parsing and refused as malformed instead.
+Bodies are checked once after parsing and refused as malformed instead. ``loads`` (the browser's
+JSON endpoints: attempt autosave and submit) also refuses ``"\\u0000"``: PostgreSQL text and
+jsonb cannot hold a NUL character. The scheduler API's parser lets NUL through, because its
+serializers decide per field (dropped from a cancel reason, refused in an employee id).
+
+Nesting is bounded by the interpreter: ``json.loads`` of 100,000 ``[`` raises
+``RecursionError``, which is refused here as ``too_deep`` (400), not left to become a 500.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ from .errors import InvalidInput
 # strings). Anything else is walked: json.loads decodes bytes with "surrogatepass", so encoded
 # surrogates (or UTF-16 input) get through without an escape. A false match costs the walk.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+# Likewise a NUL: a raw control character is not valid inside a JSON string.
+_NUL_ESCAPE = re.compile(rb"\\u0000")
 
 
 def may_hold_surrogates(raw: bytes | str) -> bool:
@@ -61,21 +69,65 @@ def unstorable_message() -> str:
     )
 
 
+def may_hold_nul(raw: bytes | str) -> bool:
+    """Whether the raw JSON text could decode to a NUL character (False only when it cannot)."""
+    if not raw.isascii():
+        return True
+    if isinstance(raw, str):
+        raw = raw.encode("ascii")
+    return _NUL_ESCAPE.search(raw) is not None
+
+
+def holds_nul(value: Any) -> bool:
+    """Whether any string (key or value) inside ``value`` holds a NUL character."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def too_deep_message() -> str:
+    return _("The body is nested too deeply to be read.")
+
+
+def _parse(parse) -> Any:
+    try:
+        return parse()
+    except RecursionError:
+        raise InvalidInput(too_deep_message(), code="too_deep") from None
+
+
 def loads(raw: bytes | str) -> Any:
-    """``json.loads`` (``ValueError`` for malformed JSON) that raises ``InvalidInput``
-    (``malformed_body``) for text a database cannot store."""
-    data = json.loads(raw)
+    """``json.loads`` (``ValueError`` for malformed JSON) that raises ``InvalidInput``:
+    ``malformed_body`` for text a database cannot store (a lone surrogate, a NUL character),
+    ``too_deep`` for nesting past the recursion limit."""
+    data = _parse(lambda: json.loads(raw))
     if may_hold_surrogates(raw) and unstorable_text(data):
         raise InvalidInput(unstorable_message(), code="malformed_body")
+    if may_hold_nul(raw) and holds_nul(data):
+        raise InvalidInput(
+            _("The body contains a NUL character (\\u0000), which is never valid text."),
+            code="malformed_body",
+        )
     return data
 
 
 class StrictJSONParser(JSONParser):
-    """DRF's JSON parser, refusing (400) text that cannot be stored."""
+    """DRF's JSON parser, refusing (400) text that cannot be stored and nesting too deep to
+    parse (``too_deep``)."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         raw = stream.read()
-        data = super().parse(io.BytesIO(raw), media_type, parser_context)
+        parse = super().parse
+        data = _parse(lambda: parse(io.BytesIO(raw), media_type, parser_context))
         if may_hold_surrogates(raw) and unstorable_text(data):
             raise ParseError(unstorable_message())
         return data

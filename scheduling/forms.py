@@ -3,12 +3,18 @@ from datetime import datetime, time, timedelta
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.bounds import validate_date_in_range
+
 
 class WindowForm(forms.Form):
     """A shift window in the tenant's time zone: one day, a start and an end time (an end at or
     before the start means the shift runs past midnight)."""
 
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(
+        label=_("Day"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_date_in_range],
+    )
     start = forms.TimeField(
         label=_("From"), initial=time(9), widget=forms.TimeInput(attrs={"type": "time"})
     )

@@ -18,7 +18,9 @@ from django.views.decorators.http import require_POST
 
 from certification.models import SkillGroup
 from certification.selectors import sees_all_teams, visible_members
+from core.bounds import date_in_range, date_range_message
 from core.errors import DomainError
+from core.responses import bad_request
 from events.schemas import rfc3339
 from tenants.mixins import LEAD_ROLES, get_for_tenant_or_404, tenant_view
 
@@ -35,12 +37,16 @@ def _tz(request):
         return zoneinfo.ZoneInfo("UTC")
 
 
-def _monday(raw: str | None, tz) -> date:
+def _monday(raw: str | None, tz) -> date | None:
+    """The Monday of the week asked for (this week when none or an unreadable one is given);
+    None for a date outside the supported calendar."""
     try:
         day = date.fromisoformat(raw) if raw else None
     except ValueError:
         day = None
     day = day or timezone.now().astimezone(tz).date()
+    if not date_in_range(day):
+        return None
     return day - timedelta(days=day.weekday())
 
 
@@ -64,6 +70,8 @@ def roster(request):
     tz = _tz(request)
     group = _group(request, request.GET.get("group"))
     monday = _monday(request.GET.get("week"), tz)
+    if monday is None:
+        return bad_request(request, date_range_message())
     week_start = datetime.combine(monday, datetime.min.time(), tzinfo=tz)
     context = {
         "groups": SkillGroup.objects.for_tenant(request.tenant).filter(active=True),

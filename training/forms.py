@@ -8,6 +8,8 @@ from datetime import datetime, time
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.bounds import validate_date_in_range
+
 
 class AssignForm(forms.Form):
     curricula = forms.ModelMultipleChoiceField(
@@ -27,6 +29,7 @@ class AssignForm(forms.Form):
         label=_("Due date"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_date_in_range],
         help_text=_("Due at the end of this day. Leave empty for no due date."),
     )
 

@@ -52,3 +52,24 @@ def test_storable_bodies_are_parsed(raw, expected):
 def test_bodies_without_surrogate_escapes_skip_the_walk():
     assert not jsonbody.may_hold_surrogates(json.dumps([{"employee_id": "E1"}] * 3))
     assert not jsonbody.may_hold_surrogates('{"text": "caf\\u00e9 \\u4e2d"}')
+
+
+def test_nesting_past_the_recursion_limit_is_refused_as_too_deep():
+    for raw in ("[" * 100_000, '{"a":' * 100_000):
+        with pytest.raises(InvalidInput) as caught:
+            jsonbody.loads(raw)
+        assert caught.value.code == "too_deep"
+
+
+@pytest.mark.parametrize(
+    "raw", ['{"text": "a\\u0000"}', '{"a\\u0000": 1}', '["\\u0000"]', '{"t": "\\u0000é"}']
+)
+def test_nul_characters_are_refused(raw):
+    assert jsonbody.may_hold_nul(raw)
+    with pytest.raises(InvalidInput) as caught:
+        jsonbody.loads(raw.encode())
+    assert caught.value.code == "malformed_body"
+
+
+def test_an_escaped_backslash_before_u0000_is_plain_text():
+    assert jsonbody.loads('{"text": "\\\\u0000"}') == {"text": "\\u0000"}

@@ -114,7 +114,9 @@ def test_another_tenants_events_are_not_in_the_feed(world, api):
 def test_a_position_the_feed_did_not_write_is_400(api, after):
     response = api.get(FEED, {"after": after})
     assert response.status_code == 400
-    assert response.json()["error"]["code"] == "invalid_after"
+    # A NUL is refused before the feed reads its cursor (issue 16, skillgate/middleware.py).
+    code = "invalid_text" if "\x00" in after else "invalid_after"
+    assert response.json()["error"]["code"] == code
 
 
 @pytest.mark.parametrize("limit", ["0", "5000", "x"])

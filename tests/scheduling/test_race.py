@@ -129,7 +129,18 @@ def test_assignment_waiting_on_a_revocation_is_refused(setup):
         with transaction.atomic():
             revoke(cert)
             revoked.set()
-            time.sleep(0.3)  # hold the row lock while the assignment's guard waits on it
+            # Hold the row lock until the assignment's guard is waiting on it (a fixed sleep
+            # let a slow machine reach the guard only after the commit).
+            with connection.cursor() as cursor:
+                for _ in range(200):
+                    cursor.execute("SELECT pg_stat_clear_snapshot()")  # re-read, not cached
+                    cursor.execute(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                        " AND wait_event_type = 'Lock'"
+                    )
+                    if cursor.fetchone()[0]:
+                        break
+                    time.sleep(0.05)
 
     def assign():
         revoked.wait(10)
