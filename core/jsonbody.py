@@ -34,32 +34,45 @@ _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 _NUL_ESCAPE = re.compile(rb"\\u0000")
 
 
-def may_hold_surrogates(raw: bytes | str) -> bool:
-    """Whether the raw JSON text could decode to a lone surrogate (False only when it cannot)."""
+def _may_match(raw: bytes | str, escape: re.Pattern) -> bool:
+    # Non-ASCII text may carry the character itself; ASCII text only as the escape.
     if not raw.isascii():
         return True
     if isinstance(raw, str):
         raw = raw.encode("ascii")
-    return _SURROGATE_ESCAPE.search(raw) is not None
+    return escape.search(raw) is not None
 
 
-def unstorable_text(value: Any) -> bool:
-    """Whether any string (key or value) inside ``value`` cannot be encoded as UTF-8."""
+def _strings(value: Any):
+    """Every string (key or value) inside a decoded JSON value, without recursion."""
     stack = [value]
     while stack:
         item = stack.pop()
         if isinstance(item, str):
-            if not item.isascii():
-                try:
-                    item.encode("utf-8")
-                except UnicodeEncodeError:
-                    return True
+            yield item
         elif isinstance(item, dict):
             stack.extend(item.keys())
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
-    return False
+
+
+def may_hold_surrogates(raw: bytes | str) -> bool:
+    """Whether the raw JSON text could decode to a lone surrogate (False only when it cannot)."""
+    return _may_match(raw, _SURROGATE_ESCAPE)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def unstorable_text(value: Any) -> bool:
+    """Whether any string (key or value) inside ``value`` cannot be encoded as UTF-8."""
+    return any(not s.isascii() and not _encodable(s) for s in _strings(value))
 
 
 def unstorable_message() -> str:
@@ -71,27 +84,12 @@ def unstorable_message() -> str:
 
 def may_hold_nul(raw: bytes | str) -> bool:
     """Whether the raw JSON text could decode to a NUL character (False only when it cannot)."""
-    if not raw.isascii():
-        return True
-    if isinstance(raw, str):
-        raw = raw.encode("ascii")
-    return _NUL_ESCAPE.search(raw) is not None
+    return _may_match(raw, _NUL_ESCAPE)
 
 
 def holds_nul(value: Any) -> bool:
     """Whether any string (key or value) inside ``value`` holds a NUL character."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
+    return any("\x00" in s for s in _strings(value))
 
 
 def too_deep_message() -> str:
