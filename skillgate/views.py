@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 
-from core.api_errors import error_body
 from core.appmodules import app_modules
+from core.responses import api_error, is_api
 from tenants.mixins import tenant_view
 
 RETRY_AFTER_SECONDS = 5
@@ -44,8 +44,8 @@ def page_not_found(request, exception):
     """handler404: under /api/ the API's JSON error body (the same as an unknown id's), so a
     client that mistypes a path reads a not_found code instead of an HTML page; elsewhere
     Django's page."""
-    if request.path.startswith("/api/"):
-        return JsonResponse(error_body("not_found", _("Not found.")), status=404)
+    if is_api(request):
+        return api_error("not_found", _("Not found."), 404)
     return defaults.page_not_found(request, exception)
 
 
@@ -59,9 +59,8 @@ def server_error(request):
     if not isinstance(exc, OperationalError | InterfaceError):
         return defaults.server_error(request)
     message = _("The service is briefly unavailable. Please try again in a few seconds.")
-    if request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", ""):
-        body = {"error": {"code": "service_unavailable", "message": message}}
-        response = JsonResponse(body, status=503)
+    if is_api(request) or "application/json" in request.headers.get("Accept", ""):
+        response = api_error("service_unavailable", message, 503)
     else:
         response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
