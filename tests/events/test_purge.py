@@ -58,8 +58,18 @@ def test_purging_twice_deletes_nothing_more(world):
     assert services.purge_delivered_events(older_than=timedelta(days=30)) == 0
 
 
-def test_the_purge_runs_daily_from_beat():
-    from django.conf import settings
+def test_the_daily_task_purges_by_the_retention_setting(world, settings):
+    from django.conf import settings as conf
 
-    entry = settings.CELERY_BEAT_SCHEDULE["events-purge-delivered"]
-    assert entry["task"] == "events.tasks.purge_delivered_events"
+    from events import tasks
+
+    assert (
+        conf.CELERY_BEAT_SCHEDULE["events-purge-delivered"]["task"]
+        == tasks.purge_delivered_events.name
+    )
+    event(world.tenant, "40-days-old")
+    settings.EVENTS_RETENTION_DAYS = 45
+    assert tasks.purge_delivered_events.delay().get() == 0
+    settings.EVENTS_RETENTION_DAYS = 30
+    assert tasks.purge_delivered_events.delay().get() == 1
+    assert refs() == []
