@@ -9,12 +9,16 @@
    re-reads the committed row: the guard then finds no active certification and refuses, or the
    cascade (2) then sees the new assignment and cancels it. They can never both commit with the
    invariant broken.
-2. Cascade: when a certification leaves ``active`` or its window shrinks, every scheduled
-   assignment of that agent and skill group that has not ended yet and is no longer covered by an
-   active certification is cancelled, with a reason, and one ``assignment.cancelled`` row per
-   assignment is written to the outbox, all in the transaction of the certification change. This
-   holds for SQL written behind the application's back too. The cascade runs once per statement
-   over its transition tables (one pass for a sweep of thousands of rows).
+2. Cascade: when an active certification changes in any way that could stop it covering a shift
+   (status, window, agent, skill group, tenant, even its id) or is deleted, every scheduled
+   assignment of its old agent and skill group that has not ended yet and is no longer covered
+   by an active certification is cancelled, with a reason, and one ``assignment.cancelled`` row
+   per assignment is written to the outbox, all in the transaction of the certification change.
+   This holds for SQL written behind the application's back too: a DELETE followed by an INSERT
+   of the same id with another status (the foreign keys are deferred, so the gap would pass at
+   commit) cancels at the DELETE. TRUNCATE cannot leave a shift uncovered: the assignments'
+   foreign key refuses it unless the assignments are truncated with it. The cascade runs once per
+   statement over its transition tables (one pass for a sweep of thousands of rows).
 
 The error raised by the guard carries ``GUARD_MESSAGE`` so the application can recognise it.
 """
@@ -31,7 +35,7 @@ OUTBOX = "events_outboxevent"
 MEMBERSHIP = "tenants_membership"
 SKILL_GROUP = "certification_skillgroup"
 
-PG_FORWARD = f"""
+PG_GUARD = f"""
 CREATE OR REPLACE FUNCTION sched_assignment_guard() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -43,6 +47,7 @@ BEGIN
     IF TG_OP = 'UPDATE' AND OLD.status = 'scheduled'
        AND OLD.membership_id = NEW.membership_id AND OLD.skill_group_id = NEW.skill_group_id
        AND OLD.tenant_id = NEW.tenant_id
+       AND OLD.certification_id IS NOT DISTINCT FROM NEW.certification_id
        AND OLD.starts_at = NEW.starts_at AND OLD.ends_at = NEW.ends_at THEN
         RETURN NEW;
     END IF;
@@ -73,32 +78,11 @@ DROP TRIGGER IF EXISTS sched_assignment_guard ON {ASSIGNMENT};
 CREATE TRIGGER sched_assignment_guard
     BEFORE INSERT OR UPDATE ON {ASSIGNMENT}
     FOR EACH ROW EXECUTE FUNCTION sched_assignment_guard();
+"""
 
-CREATE OR REPLACE FUNCTION sched_certification_cascade() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    -- One set-based pass per statement (transition tables), not one query per updated row:
-    -- the expiry sweep updates 10,000 certifications in one statement.
-    IF NOT EXISTS (SELECT 1 FROM old_rows WHERE status = 'active') THEN
-        RETURN NULL;
-    END IF;
-    WITH changed AS (
-        SELECT o.id, o.tenant_id, o.membership_id, o.skill_group_id,
-               CASE WHEN n.status = 'active' THEN 'certification_window_changed'
-                    ELSE 'certification_' || n.status END AS reason_code,
-               CASE WHEN n.status = 'active'
-                    THEN 'Certification validity changed; the shift is no longer covered.'
-                    ELSE 'Certification ' || n.status || '; the shift is no longer covered.'
-               END AS reason_text
-          FROM old_rows o
-          JOIN new_rows n ON n.id = o.id
-         WHERE o.status = 'active'
-           AND NOT (n.status = 'active'
-                    AND n.valid_until IS NOT DISTINCT FROM o.valid_until
-                    AND n.valid_from IS NOT DISTINCT FROM o.valid_from
-                    AND n.membership_id = o.membership_id
-                    AND n.skill_group_id = o.skill_group_id)
-    ), cancelled AS (
+# The end of both cascades: cancel the uncovered scheduled shifts of the ``changed`` pairs and
+# write their assignment.cancelled events to the outbox.
+CANCEL_UNCOVERED = f"""cancelled AS (
         -- A shift matched by two changed certifications of its pair is updated (and
         -- reported) once: UPDATE ... FROM takes one of the matching rows.
         UPDATE {ASSIGNMENT} a
@@ -141,6 +125,38 @@ BEGIN
       JOIN {MEMBERSHIP} m ON m.id = x.membership_id
       JOIN {SKILL_GROUP} g ON g.id = x.skill_group_id
      ORDER BY x.certification_id, x.starts_at, x.id;
+"""
+
+PG_CASCADE = f"""
+CREATE OR REPLACE FUNCTION sched_certification_cascade() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    -- One set-based pass per statement (transition tables), not one query per updated row:
+    -- the expiry sweep updates 10,000 certifications in one statement.
+    IF NOT EXISTS (SELECT 1 FROM old_rows WHERE status = 'active') THEN
+        RETURN NULL;
+    END IF;
+    WITH changed AS (
+        -- Rows are paired by id; a row whose id changed has no pair and counts as changed.
+        SELECT o.id, o.tenant_id, o.membership_id, o.skill_group_id,
+               CASE WHEN n.id IS NULL THEN 'certification_window_changed'
+                    WHEN n.status = 'active' THEN 'certification_window_changed'
+                    ELSE 'certification_' || n.status END AS reason_code,
+               CASE WHEN n.id IS NULL OR n.status = 'active'
+                    THEN 'Certification validity changed; the shift is no longer covered.'
+                    ELSE 'Certification ' || n.status || '; the shift is no longer covered.'
+               END AS reason_text
+          FROM old_rows o
+          LEFT JOIN new_rows n ON n.id = o.id
+         WHERE o.status = 'active'
+           AND (n.id IS NULL
+                OR NOT (n.status = 'active'
+                        AND n.valid_until IS NOT DISTINCT FROM o.valid_until
+                        AND n.valid_from IS NOT DISTINCT FROM o.valid_from
+                        AND n.tenant_id = o.tenant_id
+                        AND n.membership_id = o.membership_id
+                        AND n.skill_group_id = o.skill_group_id))
+    ), {CANCEL_UNCOVERED}
     RETURN NULL;
 END;
 $$;
@@ -150,9 +166,37 @@ CREATE TRIGGER sched_certification_cascade
     AFTER UPDATE ON {CERTIFICATION}
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION sched_certification_cascade();
+
+CREATE OR REPLACE FUNCTION sched_certification_delete_cascade() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM old_rows WHERE status = 'active') THEN
+        RETURN NULL;
+    END IF;
+    WITH changed AS (
+        SELECT o.id, o.tenant_id, o.membership_id, o.skill_group_id,
+               'certification_deleted' AS reason_code,
+               'Certification deleted; the shift is no longer covered.' AS reason_text
+          FROM old_rows o
+         WHERE o.status = 'active'
+    ), {CANCEL_UNCOVERED}
+    RETURN NULL;
+END;
+$$;
+
+DROP TRIGGER IF EXISTS sched_certification_delete_cascade ON {CERTIFICATION};
+CREATE TRIGGER sched_certification_delete_cascade
+    AFTER DELETE ON {CERTIFICATION}
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION sched_certification_delete_cascade();
 """
 
+PG_FORWARD = PG_GUARD + PG_CASCADE
+
+
 PG_REVERSE = f"""
+DROP TRIGGER IF EXISTS sched_certification_delete_cascade ON {CERTIFICATION};
+DROP FUNCTION IF EXISTS sched_certification_delete_cascade();
 DROP TRIGGER IF EXISTS sched_certification_cascade ON {CERTIFICATION};
 DROP FUNCTION IF EXISTS sched_certification_cascade();
 DROP TRIGGER IF EXISTS sched_assignment_guard ON {ASSIGNMENT};
@@ -191,4 +235,5 @@ CASCADE_REASONS = [
     gettext_noop("Certification expired; the shift is no longer covered."),
     gettext_noop("Certification rejected; the shift is no longer covered."),
     gettext_noop("Certification pending; the shift is no longer covered."),
+    gettext_noop("Certification deleted; the shift is no longer covered."),
 ]

@@ -28,8 +28,8 @@ CANCELLED = declare(
     description=(
         "A shift was cancelled: by a person (`reason_code` `cancelled_by_user`, `cancelled_by` "
         "names them) or because its certification stopped covering it (`certification_revoked`, "
-        "`certification_expired`, `certification_rejected`, `certification_window_changed`; "
-        "`cancelled_by` is null)."
+        "`certification_expired`, `certification_rejected`, `certification_window_changed`, "
+        "`certification_deleted`; `cancelled_by` is null)."
     ),
     fields={
         **ASSIGNMENT_FIELDS,

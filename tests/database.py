@@ -19,3 +19,10 @@ def database_url(name: str | None = None) -> str:
     host = quote(db["HOST"] or "127.0.0.1", safe="")
     port = f":{db['PORT']}" if db["PORT"] else ""
     return f"postgres://{auth}@{host}{port}/{name or db['NAME']}"
+
+
+def run_deferred_checks() -> None:
+    """Check the deferred constraints (foreign keys) now, as COMMIT would; a test's transaction
+    is never committed."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

@@ -13,6 +13,7 @@ from certification.models import Certification
 from events.models import OutboxEvent
 from scheduling.dbguard import GUARD_MESSAGE
 from scheduling.models import ShiftAssignment
+from tests.database import run_deferred_checks
 
 from .factories import DAY, HOUR, make_certification, make_skill_group, revoke, shift, tomorrow_9
 
@@ -272,3 +273,91 @@ def test_one_statement_expiring_many_certifications_cancels_each_shift_once(worl
         key=lambda e: (e[2], e[1]),
     )
     assert {e.payload["reason_code"] for e in events} == {"certification_expired"}
+
+
+def _cancel_reasons():
+    return [
+        e.payload["reason_code"]
+        for e in OutboxEvent.objects.filter(event_type="assignment.cancelled").order_by("pk")
+    ]
+
+
+def test_revoking_by_delete_and_reinsert_cancels_the_shifts(world, group):
+    """Deleting the row and inserting it again under the same id with another status passes
+    the deferred foreign keys at commit; the delete alone already cancels what it covered."""
+    cert = make_certification(world.agent, group)
+    a = shift(world.agent, group, start=tomorrow_9())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE saved AS SELECT * FROM certification_certification WHERE id = %s",
+            [cert.pk],
+        )
+        cursor.execute("DELETE FROM certification_certification WHERE id = %s", [cert.pk])
+        cursor.execute("UPDATE saved SET status = 'revoked', revoked_at = now()")
+        cursor.execute("INSERT INTO certification_certification SELECT * FROM saved")
+    run_deferred_checks()
+    a.refresh_from_db()
+    assert a.status == "cancelled"
+    assert _cancel_reasons() == ["certification_deleted"]
+
+
+def test_deleting_a_certification_that_shifts_rely_on_is_refused_at_commit(world, group):
+    cert = make_certification(world.agent, group)
+    shift(world.agent, group, start=tomorrow_9())
+    with pytest.raises(DatabaseError, match="certification_id"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM certification_certification WHERE id = %s", [cert.pk])
+        run_deferred_checks()
+    assert Certification.objects.filter(pk=cert.pk).exists()
+
+
+def test_truncating_certifications_is_refused_while_shifts_reference_them(world, group):
+    make_certification(world.agent, group)
+    shift(world.agent, group, start=tomorrow_9())
+    run_deferred_checks()
+    with (
+        pytest.raises(DatabaseError, match="foreign key"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("TRUNCATE certification_certification")
+    assert ShiftAssignment.objects.filter(status="scheduled").count() == 1
+
+
+def test_moving_a_certification_to_another_tenant_cancels_its_shifts_and_is_refused(world, group):
+    cert = make_certification(world.agent, group)
+    a = shift(world.agent, group, start=tomorrow_9())
+    with pytest.raises(DatabaseError, match="tenant_fk"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE certification_certification SET tenant_id = %s WHERE id = %s",
+                [world.other_tenant.pk, cert.pk],
+            )
+        # Even before the keys refuse it at commit, the shift no longer counts as covered.
+        a.refresh_from_db()
+        assert a.status == "cancelled"
+        assert _cancel_reasons() == ["certification_window_changed"]
+        run_deferred_checks()
+    a.refresh_from_db()
+    assert a.status == "scheduled"
+
+
+def test_renumbering_a_certification_that_shifts_rely_on_is_refused_at_commit(world, group):
+    cert = make_certification(world.agent, group)
+    shift(world.agent, group, start=tomorrow_9())
+    with pytest.raises(DatabaseError, match="certification_id"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE certification_certification SET id = id + 1000 WHERE id = %s", [cert.pk]
+            )
+        run_deferred_checks()
+    assert Certification.objects.filter(pk=cert.pk).exists()
+
+
+def test_repointing_a_shift_at_a_revoked_certification_is_resolved_again(world, group):
+    active = make_certification(world.agent, group)
+    revoked = make_certification(world.agent, group, status=Certification.Status.REVOKED)
+    a = shift(world.agent, group, start=tomorrow_9())
+    ShiftAssignment.objects.filter(pk=a.pk).update(certification=revoked)
+    a.refresh_from_db()
+    assert (a.status, a.certification_id) == ("scheduled", active.pk)
