@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from tenants.dbkeys import tenant_row_key
 from tenants.models import Membership, TenantScopedModel
 from training.models import Curriculum, Industry, Quiz
 
@@ -29,6 +30,7 @@ class SkillGroup(TenantScopedModel):
         verbose_name_plural = _("skill groups")
         ordering = ["code"]
         constraints = [
+            tenant_row_key("skillgroup"),
             models.UniqueConstraint(fields=["tenant", "code"], name="skillgroup_unique_code"),
             models.CheckConstraint(condition=Q(validity_days__gte=1), name="skillgroup_validity"),
         ]
@@ -82,13 +84,16 @@ class Requirement(TenantScopedModel):
         indexes = [models.Index(fields=["tenant", "skill_group"], name="requirement_tenant_group")]
 
 
+class CertificationStatus(models.TextChoices):
+    PENDING = "pending", _("Pending approval")
+    ACTIVE = "active", _("Active")
+    EXPIRED = "expired", _("Expired")
+    REJECTED = "rejected", _("Rejected")
+    REVOKED = "revoked", _("Revoked")
+
+
 class Certification(TenantScopedModel):
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Pending approval")
-        ACTIVE = "active", _("Active")
-        EXPIRED = "expired", _("Expired")
-        REJECTED = "rejected", _("Rejected")
-        REVOKED = "revoked", _("Revoked")
+    Status = CertificationStatus
 
     membership = models.ForeignKey(
         Membership, on_delete=models.CASCADE, related_name="certifications", verbose_name=_("agent")
@@ -122,6 +127,11 @@ class Certification(TenantScopedModel):
         verbose_name_plural = _("certifications")
         ordering = ["-created_at"]
         constraints = [
+            tenant_row_key("certification"),
+            models.CheckConstraint(
+                condition=Q(status__in=CertificationStatus.values),
+                name="certification_status_known",
+            ),
             # One live certification (pending or active) per agent and skill group.
             models.UniqueConstraint(
                 fields=["tenant", "membership", "skill_group"],

@@ -7,6 +7,7 @@ from django.db.models import Func, Q
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
+from tenants.dbkeys import tenant_row_key
 from tenants.models import TenantScopedModel
 
 
@@ -32,6 +33,9 @@ class OutboxEvent(TenantScopedModel):
     txid = models.BigIntegerField(db_default=current_transaction_id(), editable=False)
 
     class Meta:
+        constraints = [
+            tenant_row_key("outboxevent"),
+        ]
         verbose_name = _("outbox event")
         verbose_name_plural = _("outbox events")
         ordering = ["pk"]
@@ -58,6 +62,9 @@ class WebhookEndpoint(TenantScopedModel):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        constraints = [
+            tenant_row_key("webhookendpoint"),
+        ]
         verbose_name = _("webhook endpoint")
         verbose_name_plural = _("webhook endpoints")
         indexes = [models.Index(fields=["tenant", "created_at"], name="webhook_tenant_created")]
@@ -69,13 +76,16 @@ class WebhookEndpoint(TenantScopedModel):
         return not self.event_types or event_type in self.event_types
 
 
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed (gave up)")
+
+
 class WebhookDelivery(TenantScopedModel):
     """One event to one endpoint; retried under the same webhook-id until delivered."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        DELIVERED = "delivered", _("Delivered")
-        FAILED = "failed", _("Failed (gave up)")
+    Status = DeliveryStatus
 
     endpoint = models.ForeignKey(
         WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
@@ -93,7 +103,11 @@ class WebhookDelivery(TenantScopedModel):
         verbose_name = _("webhook delivery")
         verbose_name_plural = _("webhook deliveries")
         constraints = [
-            models.UniqueConstraint(fields=["endpoint", "event"], name="delivery_unique")
+            tenant_row_key("webhookdelivery"),
+            models.CheckConstraint(
+                condition=Q(status__in=DeliveryStatus.values), name="webhookdelivery_status_known"
+            ),
+            models.UniqueConstraint(fields=["endpoint", "event"], name="delivery_unique"),
         ]
         indexes = [
             models.Index(

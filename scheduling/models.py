@@ -10,15 +10,20 @@ from certification.models import Certification, SkillGroup
 from tenants.models import Membership, TenantScopedModel
 
 
-class ShiftAssignment(TenantScopedModel):
-    class Status(models.TextChoices):
-        SCHEDULED = "scheduled", _("Scheduled")
-        CANCELLED = "cancelled", _("Cancelled")
+class AssignmentStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    CANCELLED = "cancelled", _("Cancelled")
 
-    class Source(models.TextChoices):
-        ROSTER = "roster", _("Roster page")
-        API = "api", _("API")
-        ADMIN = "admin", _("Administration")
+
+class AssignmentSource(models.TextChoices):
+    ROSTER = "roster", _("Roster page")
+    API = "api", _("API")
+    ADMIN = "admin", _("Administration")
+
+
+class ShiftAssignment(TenantScopedModel):
+    Status = AssignmentStatus
+    Source = AssignmentSource
 
     # No index of their own on the three keys: every query of shifts starts with the tenant
     # (the indexes in Meta), and a scheduler writes shifts 10,000 at a time, paying each index
@@ -60,6 +65,12 @@ class ShiftAssignment(TenantScopedModel):
         verbose_name_plural = _("shift assignments")
         ordering = ["starts_at", "pk"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=AssignmentStatus.values), name="shiftassignment_status_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(source__in=AssignmentSource.values), name="shiftassignment_source_known"
+            ),
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")), name="assignment_window_order"
             ),

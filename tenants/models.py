@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .dbkeys import tenant_row_key
+
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -51,6 +53,12 @@ class Tenant(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(default_language__in=[code for code, _name in settings.LANGUAGES]),
+                name="tenant_language_known",
+            ),
+        ]
         verbose_name = _("tenant")
         verbose_name_plural = _("tenants")
         ordering = ["name"]
@@ -113,7 +121,8 @@ class Team(TenantScopedModel):
         verbose_name_plural = _("teams")
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "name"], name="team_unique_name_per_tenant")
+            tenant_row_key("team"),
+            models.UniqueConstraint(fields=["tenant", "name"], name="team_unique_name_per_tenant"),
         ]
 
     def __str__(self) -> str:
@@ -145,6 +154,8 @@ class Membership(TenantScopedModel):
         verbose_name_plural = _("memberships")
         ordering = ["employee_id"]
         constraints = [
+            tenant_row_key("membership"),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="membership_role_known"),
             models.UniqueConstraint(fields=["tenant", "user"], name="membership_one_per_tenant"),
             models.UniqueConstraint(
                 fields=["tenant", "employee_id"], name="membership_unique_employee_id"

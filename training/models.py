@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from tenants.dbkeys import tenant_row_key
 from tenants.models import Membership, TenantScopedModel
 
 
@@ -19,20 +20,24 @@ class Industry(TenantScopedModel):
         verbose_name_plural = _("industries")
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "code"], name="industry_unique_code")
+            tenant_row_key("industry"),
+            models.UniqueConstraint(fields=["tenant", "code"], name="industry_unique_code"),
         ]
 
     def __str__(self) -> str:
         return self.name
 
 
+class CurriculumStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    RETIRED = "retired", _("Retired")
+
+
 class Curriculum(TenantScopedModel):
     """One version of a curriculum. Versions share a code; old versions stay for the records."""
 
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        PUBLISHED = "published", _("Published")
-        RETIRED = "retired", _("Retired")
+    Status = CurriculumStatus
 
     industry = models.ForeignKey(
         Industry,
@@ -64,6 +69,10 @@ class Curriculum(TenantScopedModel):
         verbose_name_plural = _("curricula")
         ordering = ["code", "-version"]
         constraints = [
+            tenant_row_key("curriculum"),
+            models.CheckConstraint(
+                condition=Q(status__in=CurriculumStatus.values), name="curriculum_status_known"
+            ),
             models.UniqueConstraint(
                 fields=["tenant", "code", "version"], name="curriculum_unique_version"
             ),
@@ -83,10 +92,13 @@ class Curriculum(TenantScopedModel):
         return self.industry_id is None
 
 
+class LessonKind(models.TextChoices):
+    LESSON = "lesson", _("Lesson")
+    ARTICLE = "article", _("Knowledge article")
+
+
 class Lesson(TenantScopedModel):
-    class Kind(models.TextChoices):
-        LESSON = "lesson", _("Lesson")
-        ARTICLE = "article", _("Knowledge article")
+    Kind = LessonKind
 
     curriculum = models.ForeignKey(
         Curriculum, on_delete=models.CASCADE, related_name="lessons", verbose_name=_("curriculum")
@@ -98,6 +110,12 @@ class Lesson(TenantScopedModel):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.LESSON)
 
     class Meta:
+        constraints = [
+            tenant_row_key("lesson"),
+            models.CheckConstraint(
+                condition=Q(kind__in=LessonKind.values), name="lesson_kind_known"
+            ),
+        ]
         verbose_name = _("lesson")
         verbose_name_plural = _("lessons")
         ordering = ["curriculum", "position", "pk"]
@@ -118,20 +136,24 @@ class QuestionCategory(TenantScopedModel):
         verbose_name_plural = _("question categories")
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "name"], name="category_unique_name")
+            tenant_row_key("questioncategory"),
+            models.UniqueConstraint(fields=["tenant", "name"], name="category_unique_name"),
         ]
 
     def __str__(self) -> str:
         return self.name
 
 
+class QuestionType(models.TextChoices):
+    SINGLE = "single", _("Single choice")
+    MULTIPLE = "multiple", _("Multiple choice")
+    TRUE_FALSE = "truefalse", _("True/false")
+    SHORT = "short", _("Short answer")
+    NUMERIC = "numeric", _("Numeric")
+
+
 class Question(TenantScopedModel):
-    class Type(models.TextChoices):
-        SINGLE = "single", _("Single choice")
-        MULTIPLE = "multiple", _("Multiple choice")
-        TRUE_FALSE = "truefalse", _("True/false")
-        SHORT = "short", _("Short answer")
-        NUMERIC = "numeric", _("Numeric")
+    Type = QuestionType
 
     category = models.ForeignKey(
         QuestionCategory,
@@ -163,6 +185,10 @@ class Question(TenantScopedModel):
         ordering = ["category", "pk"]
         indexes = [models.Index(fields=["tenant", "category"], name="question_category")]
         constraints = [
+            tenant_row_key("question"),
+            models.CheckConstraint(
+                condition=Q(qtype__in=QuestionType.values), name="question_type_known"
+            ),
             models.CheckConstraint(condition=Q(points__gt=0), name="question_points_positive"),
             models.CheckConstraint(condition=Q(tolerance__gte=0), name="question_tolerance_gte_0"),
         ]
@@ -206,11 +232,14 @@ class Choice(TenantScopedModel):
         return self.text[:80]
 
 
+class ReviewPolicy(models.TextChoices):
+    SCORE = "score", _("Score only")
+    ANSWERS = "answers", _("With correct answers")
+    EXPLANATIONS = "explanations", _("With correct answers and explanations")
+
+
 class Quiz(TenantScopedModel):
-    class Review(models.TextChoices):
-        SCORE = "score", _("Score only")
-        ANSWERS = "answers", _("With correct answers")
-        EXPLANATIONS = "explanations", _("With correct answers and explanations")
+    Review = ReviewPolicy
 
     curriculum = models.ForeignKey(
         Curriculum, on_delete=models.CASCADE, related_name="quizzes", verbose_name=_("curriculum")
@@ -240,9 +269,13 @@ class Quiz(TenantScopedModel):
         verbose_name_plural = _("quizzes")
         ordering = ["curriculum", "pk"]
         constraints = [
+            tenant_row_key("quiz"),
+            models.CheckConstraint(
+                condition=Q(review_policy__in=ReviewPolicy.values), name="quiz_review_known"
+            ),
             models.CheckConstraint(
                 condition=Q(pass_mark_percent__lte=100), name="quiz_pass_mark_range"
-            )
+            ),
         ]
         indexes = [models.Index(fields=["tenant", "curriculum"], name="quiz_tenant_curriculum")]
 
@@ -325,14 +358,17 @@ class LessonCompletion(TenantScopedModel):
         ]
 
 
+class AttemptState(models.TextChoices):
+    IN_PROGRESS = "in_progress", _("In progress")
+    GRADED = "graded", _("Graded")
+    EXPIRED = "expired", _("Expired (graded on saved answers)")
+
+
 class Attempt(TenantScopedModel):
     """One sitting of a quiz. ``dealt`` freezes the questions and choice order handed out, so
     later edits of the bank change no past attempt."""
 
-    class State(models.TextChoices):
-        IN_PROGRESS = "in_progress", _("In progress")
-        GRADED = "graded", _("Graded")
-        EXPIRED = "expired", _("Expired (graded on saved answers)")
+    State = AttemptState
 
     quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="attempts")
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="attempts")
@@ -362,6 +398,10 @@ class Attempt(TenantScopedModel):
         verbose_name_plural = _("attempts")
         ordering = ["-started_at"]
         constraints = [
+            tenant_row_key("attempt"),
+            models.CheckConstraint(
+                condition=Q(state__in=AttemptState.values), name="attempt_state_known"
+            ),
             # At most one sitting in progress per agent and quiz, whatever the race.
             models.UniqueConstraint(
                 fields=["tenant", "membership", "quiz"],
