@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from core.db.roles import append_only
 from tenants.dbkeys import tenant_row_key
 from tenants.models import Membership, TenantScopedModel
 from training.models import Curriculum, Industry, Quiz
@@ -181,6 +182,7 @@ class Certification(TenantScopedModel):
         return reverse("certification:detail", kwargs={"pk": self.pk})
 
 
+@append_only
 class CertificationEvent(TenantScopedModel):
     """Append-only history of a certification. Each row hashes its content and the previous
     row's hash (per tenant), so an edit behind the database's back is detectable."""

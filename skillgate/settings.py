@@ -115,6 +115,9 @@ _options = DATABASES["default"].setdefault("OPTIONS", {})
 # lost by PgBouncer in transaction mode before 1.21: DATABASE_PREPARED_STATEMENTS=false.
 _options["server_side_binding"] = env_bool("DATABASE_SERVER_SIDE_BINDING", True)
 _options["prepare_threshold"] = 5 if env_bool("DATABASE_PREPARED_STATEMENTS", True) else None
+# Least privilege (core/db/roles.py): run migrate as the tables' owner with this set to the role
+# the web processes and workers connect as; migrate then grants it the runtime privileges.
+DATABASE_RUNTIME_ROLE = os.environ.get("DATABASE_RUNTIME_ROLE", "")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
