@@ -64,6 +64,16 @@ def request_id_from(request) -> str:
     return uuid.uuid4().hex
 
 
+# What every event that changes a certification's status or validity records of the result,
+# under data["validity"]: the verifier compares each certification with its latest such event.
+VALIDITY_FIELDS = ("valid_from", "valid_until", "grace_until")
+Validity = tuple[datetime | None, datetime | None, datetime | None]
+
+
+def validity_of(cert) -> Validity:
+    return (cert.valid_from, cert.valid_until, cert.grace_until)
+
+
 @dataclass
 class EventSpec:
     certification_id: int
@@ -75,16 +85,6 @@ class EventSpec:
     # The certification's validity after the change (validity_of): every event that changes
     # its status or validity carries it.
     validity: Validity | None = None
-
-
-# What every event that changes a certification's status or validity records of the result,
-# under data["validity"]: the verifier compares each certification with its latest such event.
-VALIDITY_FIELDS = ("valid_from", "valid_until", "grace_until")
-Validity = tuple[datetime | None, datetime | None, datetime | None]
-
-
-def validity_of(cert) -> Validity:
-    return (cert.valid_from, cert.valid_until, cert.grace_until)
 
 
 def key_id(key: bytes) -> str:

@@ -539,3 +539,14 @@ def test_production_settings_require_an_audit_key():
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert run.stdout.strip() == "48", run.stderr
+
+
+def test_deploy_check_warns_about_a_weak_audit_key(settings):
+    from django.core.checks import run_checks
+
+    settings.AUDIT_CHAIN_KEY = "short"
+    assert "certification.W001" in [m.id for m in run_checks(include_deployment_checks=True)]
+    settings.AUDIT_CHAIN_KEY = settings.SECRET_KEY
+    assert "certification.W001" in [m.id for m in run_checks(include_deployment_checks=True)]
+    settings.AUDIT_CHAIN_KEY = "k" * 64
+    assert "certification.W001" not in [m.id for m in run_checks(include_deployment_checks=True)]
