@@ -26,6 +26,7 @@ DEFAULT_DB_URL = "postgres://postgres@127.0.0.1:5432/sg_bench"
 # the resilience runs' webhook receivers listen on 127.0.0.1).
 BENCH_ENV = {
     "SECRET_KEY": "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz-0123456789",
+    "AUDIT_CHAIN_KEY": "bench-only-audit-key-0123456789abcdefghijklmnopqrstuvwxyz-0123456789",
     "DEBUG": "false",
     "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
     "SECURE_SSL_REDIRECT": "false",

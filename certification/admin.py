@@ -110,6 +110,7 @@ class CertificationAdmin(ReadOnlyAdmin):
 @admin.register(CertificationEvent, site=admin_site)
 class CertificationEventAdmin(ReadOnlyAdmin):
     list_display = [
+        "seq",
         "at",
         "certification",
         "old_status",

@@ -9,7 +9,8 @@ class CertificationConfig(AppConfig):
     def ready(self):
         from core import handoffs
 
-        from . import event_types, tasks  # noqa: F401  (event_types declares what we publish)
+        # event_types declares what we publish, checks registers the deployment checks.
+        from . import checks, event_types, tasks  # noqa: F401
 
         handoffs.connect("training.agent_progressed", tasks.evaluate_agent)
         handoffs.connect("training.recertification_required", tasks.start_recertification)

@@ -19,4 +19,10 @@ SCHEDULE = {
         "task": "certification.tasks.send_pending_emails",
         "schedule": float(os.environ.get("CERT_EMAIL_SWEEP_SECONDS", "300")),
     },
+    # Events appended after a tenant's last checkpoint can be cut from the chain's end
+    # undetected until the next one: this is that window (docs/security.md).
+    "certification-checkpoints": {
+        "task": "certification.tasks.write_checkpoints",
+        "schedule": float(os.environ.get("CERT_CHECKPOINT_SECONDS", "900")),
+    },
 }

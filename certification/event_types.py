@@ -44,3 +44,21 @@ EXPIRED = declare(
     description="The validity ended (or a recertification deadline passed).",
     fields=FIELDS,
 )
+CHECKPOINT = declare(
+    "certification.checkpoint",
+    version=1,
+    description=(
+        "A signed checkpoint of the tenant's certification event chain: its head (`seq`, "
+        "`head_hash`), the events counted and when. Keep these: `manage.py "
+        "verify_certification_events` detects events later cut from the chain against them."
+    ),
+    fields={
+        "checkpoint_id": "integer",
+        "seq": "integer",
+        "head_hash": "string",
+        "count": "integer",
+        "at": "date-time",
+        "key_id": "string",
+        "signature": "string",
+    },
+)

@@ -184,8 +184,9 @@ class Certification(TenantScopedModel):
 
 @append_only
 class CertificationEvent(TenantScopedModel):
-    """Append-only history of a certification. Each row hashes its content and the previous
-    row's hash (per tenant), so an edit behind the database's back is detectable."""
+    """Append-only history of a certification. Each row has the next number of its tenant's
+    sequence and a keyed hash (certification.chain) of its content and the previous row's hash,
+    so an edit, a removal or a forged row behind the application's back is detectable."""
 
     certification = models.ForeignKey(
         Certification, on_delete=models.PROTECT, related_name="events"
@@ -193,6 +194,7 @@ class CertificationEvent(TenantScopedModel):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    seq = models.BigIntegerField(_("sequence number"))
     at = models.DateTimeField(_("at"))
     old_status = models.CharField(_("old status"), max_length=10, blank=True)
     new_status = models.CharField(_("new status"), max_length=10)
@@ -201,12 +203,41 @@ class CertificationEvent(TenantScopedModel):
     data = models.JSONField(_("data"), default=dict, blank=True)
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64)
+    key_id = models.CharField(_("key id"), max_length=16)
 
     class Meta:
         verbose_name = _("certification event")
         verbose_name_plural = _("certification events")
         ordering = ["pk"]
         indexes = [models.Index(fields=["tenant", "at"], name="certevent_tenant_at")]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "seq"], name="certevent_tenant_seq"),
+            models.CheckConstraint(condition=Q(seq__gte=1), name="certevent_seq_positive"),
+        ]
+
+
+@append_only
+class ChainCheckpoint(TenantScopedModel):
+    """A signed statement of a tenant's chain head at one moment: its sequence number and hash,
+    and how many events the tenant had. Written periodically (and before an export), published
+    to the outside as ``certification.checkpoint`` and exportable to a file, so that events cut
+    from the chain's end, or the whole table emptied, no longer pass verification. Append-only."""
+
+    seq = models.BigIntegerField(_("head sequence number"))
+    head_hash = models.CharField(_("head hash"), max_length=64)
+    count = models.BigIntegerField(_("events counted"))
+    at = models.DateTimeField(_("at"))
+    key_id = models.CharField(_("key id"), max_length=16)
+    signature = models.CharField(_("signature"), max_length=64)
+
+    class Meta:
+        verbose_name = _("chain checkpoint")
+        verbose_name_plural = _("chain checkpoints")
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["tenant", "at"], name="checkpoint_tenant_at")]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} @ {self.at:%Y-%m-%d %H:%M:%S}"
 
 
 class Notification(TenantScopedModel):

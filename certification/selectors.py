@@ -1,4 +1,5 @@
-"""Read queries of certification: approval queue, readiness, skills matrix, coverage, audit."""
+"""Read queries of certification: approval queue, readiness, skills matrix, coverage, audit,
+chain checkpoints."""
 
 from __future__ import annotations
 
@@ -13,7 +14,13 @@ from django.utils import timezone
 from tenants.models import Membership, Role, Team, Tenant, User
 
 from . import services
-from .models import Certification, CertificationEvent, Notification, SkillGroup
+from .models import (
+    Certification,
+    CertificationEvent,
+    ChainCheckpoint,
+    Notification,
+    SkillGroup,
+)
 from .rules import AgentFacts, Catalog, GroupResult
 
 Status = Certification.Status
@@ -332,3 +339,14 @@ def evidence_summary(evidence: dict) -> str:
                 f"({q['attempts']} attempts, {q['seconds'] // 60} min) at {q['finished_at']}"
             )
     return "; ".join(parts)
+
+
+# --- chain checkpoints ------------------------------------------------------------------------
+
+
+def latest_checkpoints(tenant_ids: list[int] | None = None) -> list[ChainCheckpoint]:
+    """Each tenant's newest chain checkpoint (of ``tenant_ids`` only, if given), with its tenant."""
+    qs = ChainCheckpoint.objects.order_by("tenant_id", "-pk").distinct("tenant_id")
+    if tenant_ids is not None:
+        qs = qs.filter(tenant_id__in=tenant_ids)
+    return list(qs.select_related("tenant"))

@@ -49,6 +49,12 @@ def expire_certifications() -> int:
     return services.expire_due_certifications()
 
 
+@shared_task(name="certification.tasks.write_checkpoints")
+def write_checkpoints(tenant_ids: list[int] | None = None) -> int:
+    """Checkpoint the event chain of every tenant (or of ``tenant_ids``) whose head moved."""
+    return len(services.write_checkpoints(tenant_ids=tenant_ids))
+
+
 @shared_task(name="certification.tasks.send_reminders")
 def send_reminders() -> int:
     return services.send_expiry_reminders()

@@ -292,6 +292,18 @@ CERT_COVERAGE_EXPIRING_DAYS = int(os.environ.get("CERT_COVERAGE_EXPIRING_DAYS", 
 # Retries of a certification email before the periodic mail sweep takes over.
 CERT_EMAIL_MAX_RETRIES = int(os.environ.get("CERT_EMAIL_MAX_RETRIES", "5"))
 
+# --- audit trail ---
+# The key of the certification event chain and its checkpoints (HMAC-SHA256): it lives outside
+# the database, so whoever can write to the database alone cannot forge a consistent chain
+# (docs/security.md). Retired keys still verify the rows and checkpoints they signed.
+AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY", "")
+if not AUDIT_CHAIN_KEY:
+    if DEBUG or TESTING:
+        AUDIT_CHAIN_KEY = "development-audit-key:" + SECRET_KEY
+    else:
+        raise RuntimeError("AUDIT_CHAIN_KEY must be set when DEBUG is off.")
+AUDIT_CHAIN_RETIRED_KEYS = env_list("AUDIT_CHAIN_RETIRED_KEYS")
+
 # --- events ---
 # Events dispatched longer ago than this, whose webhook deliveries are all finished, are purged
 # (the feed and the outbox keep this much history).

@@ -7,6 +7,7 @@
 - ``recertification``: expiry reminders and recertification deadlines, with enrolment;
 - ``requirements``: what a skill group requires;
 - ``notifications``: in-app notifications and queued e-mails, and sending them;
+- ``checkpoints``: signed checkpoints of each tenant's event chain head, published outside;
 - ``changes``: what every change shares (row lock, validity window, the hash-chained
   CertificationEvent, the outbox event and its payload).
 
@@ -20,6 +21,7 @@ helpers and constants stay in (and are imported from) the module of their concer
 """
 
 from .changes import event_payload
+from .checkpoints import checkpoint_payload, write_checkpoints
 from .decisions import (
     approve_certification,
     bulk_approve,
@@ -61,6 +63,9 @@ __all__ = [
     "deliver_email",
     "mark_notifications_read",
     "unsent_email_ids",
+    # checkpoints
+    "checkpoint_payload",
+    "write_checkpoints",
     # changes
     "event_payload",
 ]

@@ -13,7 +13,7 @@ from events.outbox import publish
 from events.schemas import rfc3339
 from tenants.models import Membership, Tenant
 
-from ..chain import EventSpec, append_events
+from ..chain import EventSpec, append_events, validity_of
 from ..models import Certification
 
 Status = Certification.Status
@@ -81,6 +81,8 @@ def _record(
     data: dict | None = None,
     at: datetime | None = None,
 ) -> None:
+    """Append the event of a change of ``cert``'s status or validity, with the resulting
+    validity (every caller changes one or the other)."""
     append_events(
         tenant_id=cert.tenant_id,
         specs=[
@@ -91,6 +93,7 @@ def _record(
                 actor_id=actor.user_id if actor else None,
                 reason=reason,
                 data=data,
+                validity=validity_of(cert),
             )
         ],
         at=at or timezone.now(),

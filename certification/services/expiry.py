@@ -78,7 +78,15 @@ def expire_due_certifications(*, now: datetime | None = None) -> int:
         specs, events, notices = [], [], []
         for pk, _t, member, start, until, grace, employee, email, code, ext, name, _l in group:
             reason = validity_ended if until <= now else deadline_passed
-            specs.append(EventSpec(pk, Status.EXPIRED, Status.ACTIVE, reason=reason))
+            specs.append(
+                EventSpec(
+                    pk,
+                    Status.EXPIRED,
+                    Status.ACTIVE,
+                    reason=reason,
+                    validity=(start, until, grace),
+                )
+            )
             events.append(
                 (
                     "certification.expired",

@@ -17,7 +17,7 @@ from core.errors import InvalidInput
 from tenants.models import Membership, Tenant
 from training.models import Curriculum
 
-from ..chain import EventSpec, append_events
+from ..chain import EventSpec, append_events, validity_of
 from ..models import Certification, Requirement, SkillGroup
 from .notifications import _notify_many
 
@@ -178,6 +178,7 @@ def start_recertification(*, tenant: Tenant, curriculum: Curriculum) -> int:
                 Status.ACTIVE,
                 reason=reason,
                 data={"grace_until": deadline.isoformat(), "curriculum": curriculum.pk},
+                validity=validity_of(c),
             )
             for c in certs
         ],

@@ -11,7 +11,7 @@ from scheduling import dbguard
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("certification", "0009_tenant_keys_and_known_values"),
+        ("certification", "0011_tenant_keys_and_known_values"),
         ("scheduling", "0008_cancelled_payload_as_declared"),
         ("tenants", "0004_tenant_keys_and_known_values"),
     ]

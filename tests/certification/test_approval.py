@@ -2,7 +2,7 @@
 
 import pytest
 
-from certification.chain import verify_chain
+from certification.audit import verify_tenant
 from certification.models import Certification, CertificationEvent, EmailMessage, Notification
 from certification.services import (
     approve_certification,
@@ -135,7 +135,7 @@ def test_approval_writes_event_outbox_notification_and_email(
         EmailMessage.objects.filter(to=world.agent.user.email, sent_at__isnull=False).count() == 2
     )
     assert len(mailoutbox) == 2
-    assert verify_chain(tenant_id=world.tenant.pk)[1] is None
+    assert verify_tenant(tenant_id=world.tenant.pk, slug=world.tenant.slug).problems == []
 
 
 def test_bulk_approve_approves_what_it_may_and_reports_the_rest(world):

@@ -1,10 +1,11 @@
-"""The event log is append-only in the database and tamper-evident through its hash chain."""
+"""The event log is append-only in the database and tamper-evident through its keyed hash chain
+(tests/certification/test_audit_trail.py tries every way of tampering with it)."""
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
-from certification.chain import verify_chain
+from certification.audit import verify_tenant
 from certification.models import CertificationEvent
 from certification.services import revoke_certification
 
@@ -55,12 +56,14 @@ def test_events_cannot_be_changed_by_raw_sql(events):
     assert CertificationEvent.objects.count() == len(events)
 
 
-def test_chain_links_every_event_to_the_previous_one(events, world):
+def test_chain_numbers_and_links_every_event_after_the_previous_one(events, world):
     chain = list(CertificationEvent.objects.filter(tenant=world.tenant).order_by("pk"))
     assert chain[0].prev_hash == ""
+    assert [event.seq for event in chain] == list(range(1, len(chain) + 1))
     for prev, event in zip(chain, chain[1:], strict=False):
         assert event.prev_hash == prev.hash
-    assert verify_chain(tenant_id=world.tenant.pk) == (len(chain), None)
+    report = verify_tenant(tenant_id=world.tenant.pk, slug=world.tenant.slug)
+    assert (report.events, report.problems) == (len(chain), [])
 
 
 def _tamper(event_id, reason):
@@ -80,14 +83,14 @@ def test_verify_command_names_the_first_altered_row(events, world, capsys):
     with pytest.raises(CommandError):
         call_command("verify_certification_events", "--tenant", world.tenant.slug)
     out = capsys.readouterr().out
-    assert f"id={target.pk}" in out and "content does not match" in out
+    assert f"seq={target.seq} (id={target.pk})" in out and "content does not match" in out
 
 
 def test_verify_command_checks_every_tenant_and_rejects_unknown_slug(events, world, capsys):
     call_command("verify_certification_events")
     out = capsys.readouterr().out
     assert f"{world.tenant.slug}: {len(events)} events, chain intact" in out
-    assert f"{world.other_tenant.slug}: 0 events" in out
+    assert f"{world.other_tenant.slug}: 0 events, chain intact" in out
     with pytest.raises(CommandError):
         call_command("verify_certification_events", "--tenant", "nope")
 

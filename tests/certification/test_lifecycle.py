@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from certification.chain import verify_chain
+from certification.audit import verify_tenant
 from certification.models import Certification, CertificationEvent, Notification
 from certification.services import (
     evaluate_agent,
@@ -73,7 +73,7 @@ def test_expiry_sweep_expires_many_rows_in_one_statement(world):
     assert CertificationEvent.objects.filter(new_status="expired").count() == 120
     assert OutboxEvent.objects.filter(event_type="certification.expired").count() == 120
     assert Notification.objects.filter(kind="expired").count() == 120
-    assert verify_chain(tenant_id=world.tenant.pk)[1] is None
+    assert verify_tenant(tenant_id=world.tenant.pk, slug=world.tenant.slug).problems == []
     # Running again finds nothing left to do.
     assert expire_due_certifications(now=now) == 0
     assert CertificationEvent.objects.filter(new_status="expired").count() == 120
@@ -114,7 +114,7 @@ def test_expiry_sweep_writes_what_the_single_row_services_write(world, mailoutbo
         None,
     )
     assert mail.last_error == "" and mail.created_at is not None
-    assert verify_chain(tenant_id=world.tenant.pk)[1] is None
+    assert verify_tenant(tenant_id=world.tenant.pk, slug=world.tenant.slug).problems == []
 
 
 def test_expired_certification_is_renewed_only_by_fresh_evidence(world):
@@ -280,4 +280,4 @@ def test_two_concurrent_sweeps_write_one_expiry_event_each():
             CertificationEvent.objects.filter(certification=cert, new_status="expired").count() == 1
         )
     assert OutboxEvent.objects.filter(event_type="certification.expired").count() == 60
-    assert verify_chain(tenant_id=tenant.pk)[1] is None
+    assert verify_tenant(tenant_id=tenant.pk, slug=tenant.slug).problems == []

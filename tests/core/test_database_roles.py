@@ -14,8 +14,12 @@ from django.core.management.sql import emit_post_migrate_signal
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from certification.models import Certification, CertificationEvent
-from certification.services import expire_due_certifications, revoke_certification
+from certification.models import Certification, CertificationEvent, ChainCheckpoint
+from certification.services import (
+    expire_due_certifications,
+    revoke_certification,
+    write_checkpoints,
+)
 from core.db.roles import append_only_tables, grant_runtime_privileges
 from events.models import OutboxEvent
 from events.services import purge_delivered_events
@@ -106,6 +110,9 @@ def test_the_runtime_role_runs_the_applications_own_operations(
         expire_due_certifications(now=timezone.now() + timedelta(days=3650))
         OutboxEvent.objects.update(dispatched_at=timezone.now() - timedelta(days=90))
         assert purge_delivered_events(older_than=timedelta(days=30)) > 0
+        # The beat task signs a checkpoint of the chain's head (an append-only table).
+        write_checkpoints()
+        assert ChainCheckpoint.objects.filter(tenant=world.tenant).exists()
         # The verifier reads the chain.
         call_command("verify_certification_events", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert CertificationEvent.objects.filter(certification=cert).count() >= 2
@@ -116,6 +123,8 @@ FORBIDDEN = {
     "truncate the event chain": "TRUNCATE certification_certificationevent CASCADE",
     "rewrite an event": "UPDATE certification_certificationevent SET reason = 'edited'",
     "delete an event": "DELETE FROM certification_certificationevent",
+    "rewrite a checkpoint": "UPDATE certification_chaincheckpoint SET seq = 0",
+    "delete a checkpoint": "DELETE FROM certification_chaincheckpoint",
     "disable the guard": "ALTER TABLE scheduling_shiftassignment DISABLE TRIGGER ALL",
     "drop the append-only trigger": (
         "DROP TRIGGER certification_event_no_update ON certification_certificationevent"
@@ -154,7 +163,10 @@ def test_migrate_grants_the_configured_runtime_role(runtime_role, settings):
             )
             return cursor.fetchone()[0]
 
-    assert "certification_certificationevent" in append_only_tables()
+    assert append_only_tables() == [
+        "certification_certificationevent",
+        "certification_chaincheckpoint",
+    ]
     assert may("tenants_membership", "UPDATE")
     assert may("certification_certificationevent", "INSERT")
     assert not may("certification_certificationevent", "UPDATE")

@@ -361,7 +361,7 @@ def _setting_in_a_fresh_process(**env) -> str:
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
-        env={**clean, "SECRET_KEY": "x" * 50, **env},
+        env={**clean, "SECRET_KEY": "x" * 50, "AUDIT_CHAIN_KEY": "y" * 50, **env},
         check=True,
         capture_output=True,
         text=True,

@@ -10,7 +10,7 @@ from tenants.dbkeys import same_tenant, tenant_m2m
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("certification", "0008_tenant_first_indexes_only"),
+        ("certification", "0010_chain_checkpoints"),
         ("tenants", "0004_tenant_keys_and_known_values"),
         ("training", "0004_tenant_keys_and_known_values"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
