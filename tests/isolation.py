@@ -89,7 +89,7 @@ def assert_isolated(
         kwargs = {"content_type": "application/json", "data": "{}"} if method != "get" else {}
         foreign = call(url_foreign, **kwargs)
         missing = call(url_missing, **kwargs)
-        REQUESTS[family] += 1
+        REQUESTS[family] += 2
         assert foreign.status_code == missing.status_code, (
             f"{method.upper()} {url_foreign}: {foreign.status_code} for another tenant's object "
             f"but {missing.status_code} for a missing one"

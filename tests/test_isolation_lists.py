@@ -66,19 +66,8 @@ def _refresh(data: TenantData) -> TenantData:
     return data
 
 
-def _session(membership):
-    from django.test import Client
-
-    client = Client()
-    client.force_login(membership.user)
-    session = client.session
-    session["tenant_id"] = membership.tenant_id
-    session.save()
-    return client
-
-
 @pytest.fixture
-def ctx(world, api_client_for) -> Ctx:
+def ctx(world, client_for, api_client_for) -> Ctx:
     """Tenant A (``world.tenant``) with its personas and rows; tenant B with rows in every
     tenant-owned model, each id from FOREIGN_ID_BASE up and every name, code and employee id
     containing LEAK."""
@@ -86,11 +75,11 @@ def ctx(world, api_client_for) -> Ctx:
     foreign = foreign_tenant(world)
     give_distinctive_names(world.other_tenant)
     clients = {
-        "agent": _session(world.agent),
-        "agent2": _session(world.other_agent),
-        "lead": _session(world.lead),
-        "trainer": _session(world.trainer),
-        "admin": _session(world.admin),
+        "agent": client_for(world.agent),
+        "agent2": client_for(world.other_agent),
+        "lead": client_for(world.lead),
+        "trainer": client_for(world.trainer),
+        "admin": client_for(world.admin),
         "key": api_client_for(world.tenant),
     }
     return Ctx(own=_refresh(own), foreign=_refresh(foreign), clients=clients, now=timezone.now())
