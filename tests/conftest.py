@@ -248,3 +248,16 @@ def receiver():
     r = Receiver().start()
     yield r
     r.stop()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The cross-tenant requests the isolation checks made in this run, by family (the figures
+    docs/security.md quotes)."""
+    from tests.isolation import REQUESTS
+
+    if not REQUESTS:
+        return
+    terminalreporter.section("tenant isolation")
+    for family, count in sorted(REQUESTS.items()):
+        terminalreporter.write_line(f"{family}: {count} cross-tenant requests")
+    terminalreporter.write_line(f"total: {sum(REQUESTS.values())} cross-tenant requests")

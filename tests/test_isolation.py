@@ -11,6 +11,7 @@ from tenants.models import TenantScopedModel
 
 from .isolation import (
     LEAK,
+    REQUESTS,
     admin_urls,
     assert_isolated,
     check_case,
@@ -41,6 +42,7 @@ def test_admin_pages_of_foreign_objects_answer_404(model, world, client_for):
             methods=("get", "post"),
             allowed=(403, 404, 405),
             need_404="/delete/" not in url_foreign,
+            family="admin object pages",
         )
 
 
@@ -70,6 +72,7 @@ def test_admin_pages_of_platform_rows_answer_like_missing_ones(model, world, cli
             methods=("get", "post"),
             allowed=(403, 404, 405),
             need_404="/history/" in url_foreign,
+            family="admin object pages",
         )
 
 
@@ -84,6 +87,7 @@ def test_every_admin_model_has_an_isolation_row():
 
 def _assert_no_leak(client, url):
     response = client.get(url)
+    REQUESTS["admin lists and filters"] += 1
     assert response.status_code == 200, url
     assert LEAK not in response.content.decode(), f"{url} shows another tenant's row"
     return response
@@ -102,6 +106,7 @@ def test_admin_changelists_and_their_filters_show_no_other_tenants_names(world, 
             MAKERS[model](other_world)
     give_distinctive_names(world.tenant)
     client = client_for(world.other_admin)
+    before = REQUESTS["admin lists and filters"]
     checked_filters = 0
     for model in admin_site._registry:
         opts = model._meta
@@ -115,6 +120,7 @@ def test_admin_changelists_and_their_filters_show_no_other_tenants_names(world, 
             for choice in spec.choices(changelist):
                 _assert_no_leak(client, url + choice["query_string"])
     assert checked_filters >= 9
+    assert REQUESTS["admin lists and filters"] - before >= 60
 
 
 def _patterns(resolver=None, prefix=""):

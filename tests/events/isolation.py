@@ -25,3 +25,29 @@ MAKERS = {
     WebhookDelivery: _delivery,
     OutboxEvent: _event,
 }
+
+
+def _position(event) -> str:
+    event.refresh_from_db(fields=["txid"])
+    return f"{event.txid}.{event.pk}"
+
+
+LIST_URLS = {
+    "events-api:events": [
+        {},
+        {"after": "0", "limit": "1000"},
+        # A position of the foreign tenant's feed is compared, never looked up: reading on
+        # from it shows only the asking tenant's events.
+        lambda ctx: {"after": _position(ctx.foreign.extra["event"])},
+    ],
+}
+
+OWN_ROWS_SHOWN = {
+    "events-api:events": lambda own: f'"position":"{_position(own.extra["event"])}"',
+}
+
+NOT_IDS = {
+    "events.api:after": "a feed position, compared with (transaction, id), never looked up; "
+    "the foreign tenant's position is a LIST_URLS query",
+    "events.api:limit": "a page size",
+}

@@ -2,6 +2,7 @@ from tenants.models import ApiKey, Membership, Team, Tenant, User
 from tenants.services import create_api_key
 
 from ..factories import MembershipFactory, TeamFactory
+from ..isolation import MISSING_INT, IdProbe
 
 CASES: list = []
 
@@ -27,4 +28,27 @@ PLATFORM_ROWS = {
 GLOBAL_MODELS = {
     "tenants.User": "a person may belong to several tenants; reached only through Membership",
     "tenants.Tenant": "the isolation boundary itself; superuser-only in the admin",
+}
+
+LIST_URLS = {
+    "switch_tenant": [{}],
+    "tenants-api:whoami": [{}],
+}
+
+ID_PROBES = [
+    IdProbe(
+        "switch a user into a tenant they are not a member of",
+        "switch_tenant",
+        inputs=("tenants.forms.SwitchTenantForm.tenant",),
+        foreign=lambda ctx: str(ctx.foreign.tenant.pk),
+        missing=str(MISSING_INT),
+        request=lambda ctx, value: {"data": {"tenant": value, "next": "/"}},
+        clients=("agent", "lead", "admin"),
+    ),
+]
+
+# Keys views read from the query string or body, and form fields, that are not ids.
+NOT_IDS = {
+    "tenants.views:next": "where to go after switching: a local URL",
+    "tenants.admin_site:next": "where to go after signing in to the admin: a URL",
 }
