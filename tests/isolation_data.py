@@ -19,7 +19,7 @@ from django.db import connection
 from django.utils import timezone
 
 from certification.models import Certification, SkillGroup
-from certification.services import revoke_certification
+from certification.services import revoke_certification, write_checkpoints
 from events.models import WebhookAttempt, WebhookDelivery
 from events.outbox import publish
 from events.services import create_webhook_endpoint
@@ -155,6 +155,7 @@ def populate(tenant: Tenant, *, team, lead, admin, agent, agent2) -> TenantData:
         tenant=tenant, delivery=delivery, at=timezone.now(), status_code=500, error="refused"
     )
     key = create_api_key(tenant=tenant, name=f"key-{tenant.slug}", created_by=admin.user)
+    write_checkpoints(tenant_ids=[tenant.pk])
     return TenantData(
         tenant=tenant,
         team=team,
