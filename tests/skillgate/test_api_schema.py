@@ -1,6 +1,8 @@
 """The published API schema says what the API does (issue 16): required inputs, bounds, the
 invalid cursor's 404."""
 
+import base64
+
 import pytest
 from django.test import Client
 
@@ -81,3 +83,36 @@ def test_an_invalid_cursor_answers_the_documented_404(world, api_client_for):
     response = api_client_for(world.tenant).get("/api/v1/skill-groups/", {"cursor": "garbage"})
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize("position", ["abc", "1.5", "-", "\u00e9", "1\x00"])
+@pytest.mark.parametrize("path", ["/api/v1/skill-groups/", "/api/v1/agents/{}/certifications/"])
+def test_a_cursor_with_a_position_no_key_can_hold_answers_the_documented_404(
+    world, api_client_for, path, position
+):
+    # DRF checks a cursor's offset and direction; the position reached the key lookup (a 500).
+    crafted = base64.b64encode(f"p={position}".encode()).decode()
+    response = api_client_for(world.tenant).get(
+        path.format(world.agent.employee_id), {"cursor": crafted}
+    )
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_every_operation_documents_the_refusals_any_request_can_get(schema):
+    # Every API view needs a tenant (401 without a key, 403 for a session without one) and the
+    # NUL guard answers 400 before any view; whoami documented only its 200.
+    for method, path, operation in operations(schema):
+        for status in ("400", "401", "403"):
+            answer = operation["responses"].get(status)
+            assert answer, (method, path, status)
+            assert answer["content"]["application/json"]["schema"] == {
+                "$ref": "#/components/schemas/Error"
+            }
+
+
+def test_whoami_answers_a_missing_key_with_a_documented_status(schema, db):
+    response = Client().get("/api/v1/whoami/")
+    assert response.status_code == 401
+    assert str(response.status_code) in schema["paths"]["/api/v1/whoami/"]["get"]["responses"]
+
