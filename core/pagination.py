@@ -1,5 +1,7 @@
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import pagination
+from rest_framework.exceptions import NotFound
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -28,3 +30,22 @@ class CursorPagination(pagination.CursorPagination):
                     "default": self.page_size,
                 }
         return parameters
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self._check_position(queryset, request, view)
+        return super().paginate_queryset(queryset, request, view)
+
+    def _check_position(self, queryset, request, view) -> None:
+        """DRF checks a cursor's offset and direction but hands its position to the lookup on
+        the ordering field, where one the field cannot hold (``p=abc`` for an integer key) is a
+        ``ValueError``: such a cursor was not issued here, so it answers like any invalid one."""
+        cursor = self.decode_cursor(request)
+        if cursor is None or cursor.position is None:
+            return
+        name = self.get_ordering(request, queryset, view)[0].lstrip("-")
+        meta = queryset.model._meta
+        field = meta.pk if name == "pk" else meta.get_field(name)
+        try:
+            field.to_python(cursor.position)
+        except ValidationError:
+            raise NotFound(self.invalid_cursor_message) from None

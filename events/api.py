@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api_errors import error_responses
+from core.api_links import Link, links
 from core.errors import InvalidInput
 from tenants.authentication import HasTenant
 from tenants.mixins import LEAD_ROLES, HasRole, TenantAPIMixin
@@ -49,6 +50,14 @@ class EventFeed(TenantAPIMixin, APIView):
             ),
         ],
         responses={200: EventPageSerializer, **ERRORS},
+        extensions=links(
+            Link(
+                "NextPage",
+                "The events after this page.",
+                to="v1_events_retrieve",
+                parameters={"query.after": "$response.body#/next_after"},
+            )
+        ),
     )
     def get(self, request):
         after = _position_param(request)

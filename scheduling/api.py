@@ -26,6 +26,7 @@ from rest_framework.views import APIView
 
 from certification.models import Certification, SkillGroup
 from core.api_errors import error_body, error_responses
+from core.api_links import Link, links
 from core.errors import DomainError, InvalidInput
 from core.jsonbody import StrictJSONParser
 from tenants.authentication import HasTenant
@@ -53,6 +54,38 @@ from .serializers import (
 
 ERRORS = error_responses()
 NOT_FOUND = {404: OpenApiResponse(ErrorSerializer, description="Unknown id or code.")}
+
+# The scheduler's chain, published as OpenAPI links (core.api_links): which skill groups, who is
+# eligible over a window, schedule one of them, cancel the shift, who else could cover it.
+ELIGIBLE_AGENTS = "v1_skill_groups_eligible_agents_retrieve"
+ELIGIBILITY = "v1_skill_groups_eligibility_retrieve"
+AGENT_CERTIFICATIONS = "v1_agents_certifications_list"
+SCHEDULE = "v1_assignments_create"
+CANCEL = "v1_assignments_destroy"
+FEED = "v1_events_retrieve"
+
+
+def _certifications_of(pointer: str) -> Link:
+    return Link(
+        "AgentCertifications",
+        "The certifications of this agent.",
+        to=AGENT_CERTIFICATIONS,
+        parameters={"path.employee_id": f"$response.body#{pointer}"},
+    )
+
+
+def _schedule(employee: str) -> Link:
+    return Link(
+        "ScheduleShift",
+        "Schedule this agent on the skill group over the window asked about.",
+        to=SCHEDULE,
+        request_body={
+            "employee_id": f"$response.body#{employee}",
+            "skill_group": "$response.body#/skill_group",
+            "starts_at": "$response.body#/start",
+            "ends_at": "$response.body#/end",
+        },
+    )
 
 
 class SchedulerAPI(TenantAPIMixin):
@@ -118,7 +151,23 @@ class SkillGroupList(SchedulerAPI, generics.ListAPIView):
     def base_queryset(self):
         return selectors.skill_groups_with_headcount(tenant=self.request.tenant)
 
-    @extend_schema(responses={200: SkillGroupSerializer(many=True), **ERRORS})
+    @extend_schema(
+        responses={200: SkillGroupSerializer(many=True), **ERRORS},
+        extensions=links(
+            Link(
+                "EligibleAgents",
+                "Agents certified for this skill group over a window.",
+                to=ELIGIBLE_AGENTS,
+                parameters={"path.code": "$response.body#/results/0/code"},
+            ),
+            Link(
+                "Eligibility",
+                "May given agents be scheduled on this skill group over a window?",
+                to=ELIGIBILITY,
+                parameters={"path.code": "$response.body#/results/0/code"},
+            ),
+        ),
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -156,6 +205,21 @@ class EligibleAgents(SchedulerAPI, APIView):
         ),
         parameters=query_parameters(WindowQuerySerializer),
         responses={200: EligibilitySerializer, **ERRORS, **NOT_FOUND},
+        extensions=links(
+            _certifications_of("/results/0/employee_id"),
+            _schedule("/results/0/employee_id"),
+            Link(
+                "Eligibility",
+                "The check scheduling makes, for this agent over the same window.",
+                to=ELIGIBILITY,
+                parameters={
+                    "path.code": "$response.body#/skill_group",
+                    "query.agents": "$response.body#/results/0/employee_id",
+                    "query.start": "$response.body#/start",
+                    "query.end": "$response.body#/end",
+                },
+            ),
+        ),
     )
     def get(self, request, code: str):
         group = get_for_tenant_or_404(self.get_queryset(), request.tenant, code=code)
@@ -193,6 +257,9 @@ class EligibilityCheck(SchedulerAPI, APIView):
         ),
         parameters=query_parameters(EligibilityQuerySerializer),
         responses={200: EligibilityCheckSerializer, **ERRORS, **NOT_FOUND},
+        extensions=links(
+            _certifications_of("/results/0/employee_id"), _schedule("/results/0/employee_id")
+        ),
     )
     def get(self, request, code: str):
         # Hot path (called before every shift placement): one query for the group, the agents
@@ -237,7 +304,29 @@ class AgentCertifications(SchedulerAPI, generics.ListAPIView):
         )
         return Certification.objects.filter(membership=membership).select_related("skill_group")
 
-    @extend_schema(responses={200: CertificationSerializer(many=True), **ERRORS, **NOT_FOUND})
+    @extend_schema(
+        responses={200: CertificationSerializer(many=True), **ERRORS, **NOT_FOUND},
+        extensions=links(
+            Link(
+                "EligibleAgents",
+                "Who is certified for the skill group of the first certification over all of "
+                "its validity.",
+                to=ELIGIBLE_AGENTS,
+                parameters={
+                    "path.code": "$response.body#/results/0/skill_group",
+                    "query.start": "$response.body#/results/0/valid_from",
+                    "query.end": "$response.body#/results/0/valid_until",
+                },
+            ),
+            Link(
+                "AgentCertifications",
+                "The certifications of the agent the first event is about (every event type "
+                "names its agent).",
+                from_=FEED,
+                parameters={"path.employee_id": "$response.body#/results/0/data/employee_id"},
+            ),
+        ),
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -305,6 +394,22 @@ class Assignments(SchedulerAPI, APIView):
             422: OpenApiResponse(ErrorSerializer, description="Refused items (all-or-nothing)."),
             **ERRORS,
         },
+        extensions=links(
+            Link(
+                "CancelAssignment",
+                "Cancel the first shift created.",
+                to=CANCEL,
+                parameters={"path.id": "$response.body#/created/0/id"},
+                statuses=(201, 200),
+            ),
+            Link(
+                "AgentCertifications",
+                "The certifications of the first shift's agent.",
+                to=AGENT_CERTIFICATIONS,
+                parameters={"path.employee_id": "$response.body#/created/0/employee_id"},
+                statuses=(201, 200),
+            ),
+        ),
     )
     def post(self, request):
         try:
@@ -435,6 +540,19 @@ class AssignmentDetail(SchedulerAPI, APIView):
         ],
         request=CancelSerializer,
         responses={200: AssignmentSerializer, **ERRORS, **NOT_FOUND},
+        extensions=links(
+            _certifications_of("/employee_id"),
+            Link(
+                "ReplacementCandidates",
+                "Who is certified to cover the cancelled shift.",
+                to=ELIGIBLE_AGENTS,
+                parameters={
+                    "path.code": "$response.body#/skill_group",
+                    "query.start": "$response.body#/starts_at",
+                    "query.end": "$response.body#/ends_at",
+                },
+            ),
+        ),
     )
     def delete(self, request, pk: int):
         assignment = get_for_tenant_or_404(self.get_queryset(), request.tenant, pk=pk)

@@ -230,6 +230,8 @@ SPECTACULAR_SETTINGS = {
         "events.schemas.openapi_components",
         # The 404 of an invalid cursor, on every paginated list.
         "core.api_errors.document_invalid_cursor",
+        # OpenAPI links between operations, declared on the views (core.api_links).
+        "core.api_links.publish_links",
     ],
 }
 

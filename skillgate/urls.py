@@ -25,5 +25,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
 
+handler400 = "skillgate.views.bad_request"
 handler404 = "skillgate.views.page_not_found"
 handler500 = "skillgate.views.server_error"

@@ -4,6 +4,7 @@ import sys
 
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views import defaults
@@ -38,6 +39,18 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def bad_request(request, exception):
+    """handler400: what Django itself refuses before any view (a multipart body it cannot
+    parse, a disallowed host, too many fields) answers the API's JSON error body under /api/;
+    elsewhere Django's page. The exception's text stays in the log: for a suspicious request
+    Django keeps it from the client on purpose."""
+    if is_api(request):
+        if isinstance(exception, MultiPartParserError):
+            return api_error("malformed_body", _("The request body could not be parsed."), 400)
+        return api_error("bad_request", _("The request was refused as malformed."), 400)
+    return defaults.bad_request(request, exception)
 
 
 def page_not_found(request, exception):
