@@ -55,11 +55,20 @@ class NotificationTexts:
         self._subject = gettext(SUBJECT)
         self._bodies: dict[str, str] = {}
 
-    def render(self, kind: str, params: dict, tz: tzinfo | None = None) -> tuple[str, str]:
-        """(subject, body) with times in ``tz`` (default: the active time zone)."""
+    def _body(self, kind: str) -> str:
         template = self._bodies.get(kind)
         if template is None:
             template = self._bodies[kind] = gettext(BODIES[kind])
+        return template
+
+    def shows_time(self, kind: str) -> bool:
+        """Whether the text of ``kind`` shows a time (and so depends on the reader's zone)."""
+        template = self._body(kind)
+        return any(f"%({name})s" in template for name in TIME_PARAMS)
+
+    def render(self, kind: str, params: dict, tz: tzinfo | None = None) -> tuple[str, str]:
+        """(subject, body) with times in ``tz`` (default: the active time zone)."""
+        template = self._body(kind)
         values = {"group": "", "until": "", "grace": "", "reason": "", **params}
         for name in TIME_PARAMS:
             # Only the times a text shows are formatted: a sweep writing thousands of

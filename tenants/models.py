@@ -28,6 +28,9 @@ class User(AbstractUser):
         _("time zone"),
         max_length=64,
         blank=True,
+        default="",
+        # Rows inserted by SQL (bulk loads, the benchmarks' data set) need no value either.
+        db_default="",
         validators=[validate_time_zone],
         help_text=_("Leave empty to use the time zone of the tenant you are working in."),
     )

@@ -89,12 +89,16 @@ def _notify(*, tenant_id: int, language: str, notices: list[Notice]) -> None:
     if not notices:
         return
     now = timezone.now()
-    zones = _agent_zones(tenant_id, [n.membership_id for n in notices if n.zone is None])
     notifications, emails = [], []
     with translation.override(language):
         texts = NotificationTexts()
+        # Only texts that show a time need the agent's zone (the expiry sweep's do not).
+        zones = _agent_zones(
+            tenant_id,
+            [n.membership_id for n in notices if n.zone is None and texts.shows_time(n.kind)],
+        )
         for notice in notices:
-            zone = notice.zone or zones[notice.membership_id]
+            zone = notice.zone or zones.get(notice.membership_id)
             subject, body = texts.render(notice.kind, notice.params, zone)
             notifications.append(
                 (

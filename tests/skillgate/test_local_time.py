@@ -261,3 +261,26 @@ def test_the_api_still_answers_utc_whoever_asks(world, client_for, api_client_fo
     for response in (by_key, by_session):
         assert response.status_code == 200, response.content
         assert response.json()["results"][0]["valid_until"] == expected
+
+
+def test_notices_without_a_zone_are_written_in_each_agents_zone(world):
+    """Set-based writers (the expiry sweep) pass plain rows, not users: the zones are looked
+    up with the notices."""
+    from certification.services.notifications import Notice, _message_params, _notify
+
+    _set_zone(world.agent, "America/New_York")
+    until = _nine_utc(10)
+    cert = certify(world.agent)
+    params = _message_params(group="Telecom", valid_until=until, grace_until=None)
+    _notify(
+        tenant_id=world.tenant.pk,
+        language="en",
+        notices=[
+            Notice(m.pk, cert.pk, "", "reminder", params) for m in (world.agent, world.other_agent)
+        ],
+    )
+    ny, shanghai = (
+        Notification.objects.get(membership=m, kind="reminder")
+        for m in (world.agent, world.other_agent)
+    )
+    assert f"{until.astimezone(NEW_YORK):%H}:00" in ny.message and "17:00" in shanghai.message
