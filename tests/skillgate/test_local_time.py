@@ -284,3 +284,23 @@ def test_notices_without_a_zone_are_written_in_each_agents_zone(world):
         for m in (world.agent, world.other_agent)
     )
     assert f"{until.astimezone(NEW_YORK):%H}:00" in ny.message and "17:00" in shanghai.message
+
+
+def test_tenants_in_utc_plus_8_and_utc_minus_5_see_one_due_date_at_their_local_time(
+    world, client_for
+):
+    world.other_tenant.time_zone = "America/Bogota"  # UTC-5 all year
+    world.other_tenant.save(update_fields=["time_zone"])
+    due = _nine_utc(20)
+    for member in (world.agent, world.other_agent_b):
+        enroll_agents(
+            tenant=member.tenant,
+            curricula=[make_curriculum(member.tenant)],
+            memberships=[member],
+            assigned_by=None,
+            due_at=due,
+        )
+    shanghai = _page(client_for(world.agent), "dashboard", "en")
+    bogota = _page(client_for(world.other_agent_b), "dashboard", "en")
+    assert "17:00" in shanghai and "04:00" not in shanghai
+    assert "04:00" in bogota and "17:00" not in bogota
