@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.bounds import validate_date_in_range
+from core.widgets import DatePicker
 
 from .selectors import MATRIX_STATES
 
@@ -48,12 +49,12 @@ class MatrixFilterForm(forms.Form):
 class PeriodForm(forms.Form):
     start = forms.DateField(
         label=_("From"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DatePicker(),
         validators=[validate_date_in_range],
     )
     end = forms.DateField(
         label=_("To (inclusive)"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DatePicker(),
         validators=[validate_date_in_range],
     )
 

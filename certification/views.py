@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.bounds import parse_id
+from core.csvtime import local_time, time_column
 from core.errors import DomainError
 from core.responses import bad_request
 from tenants.mixins import LEAD_ROLES, get_for_tenant_or_404, tenant_view
@@ -354,7 +355,7 @@ def audit(request):
             _("Certification"),
             _("Evidence (attempt → score)"),
             _("Event"),
-            _("At"),
+            time_column(_("At"), tz),
             _("Old status"),
             _("New status"),
             _("By"),
@@ -374,7 +375,7 @@ def audit(request):
                 cert.pk,
                 selectors.evidence_summary(e.data.get("evidence") or cert.evidence),
                 e.pk,
-                e.at.isoformat(),
+                local_time(e.at, tz),
                 e.old_status,
                 e.new_status,
                 str(e.actor) if e.actor else _("system"),

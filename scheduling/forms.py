@@ -4,23 +4,20 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.bounds import validate_date_in_range
+from core.widgets import DatePicker, TimePicker
 
 
 class WindowForm(forms.Form):
-    """A shift window in the tenant's time zone: one day, a start and an end time (an end at or
-    before the start means the shift runs past midnight)."""
+    """A shift window in the viewer's time zone (activated per request): one day, a start and
+    an end time (an end at or before the start means the shift runs past midnight)."""
 
     day = forms.DateField(
         label=_("Day"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DatePicker(),
         validators=[validate_date_in_range],
     )
-    start = forms.TimeField(
-        label=_("From"), initial=time(9), widget=forms.TimeInput(attrs={"type": "time"})
-    )
-    end = forms.TimeField(
-        label=_("To"), initial=time(17), widget=forms.TimeInput(attrs={"type": "time"})
-    )
+    start = forms.TimeField(label=_("From"), initial=time(9), widget=TimePicker())
+    end = forms.TimeField(label=_("To"), initial=time(17), widget=TimePicker())
 
     def window(self, tz) -> tuple[datetime, datetime]:
         day = self.cleaned_data["day"]

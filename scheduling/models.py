@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from certification.models import Certification, SkillGroup
@@ -90,7 +92,9 @@ class ShiftAssignment(TenantScopedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.membership} · {self.skill_group.code} · {self.starts_at:%Y-%m-%d %H:%M}"
+        # Shown in the admin: local time (the viewer's zone) in the language's format.
+        starts = date_format(timezone.localtime(self.starts_at), "SHORT_DATETIME_FORMAT")
+        return f"{self.membership} · {self.skill_group.code} · {starts}"
 
 
 class IdempotencyRecord(TenantScopedModel):

@@ -5,7 +5,6 @@ teams they lead; tenant admins and trainers see everybody."""
 from __future__ import annotations
 
 import csv
-import zoneinfo
 from datetime import date, datetime, timedelta
 
 from django.contrib import messages
@@ -19,9 +18,9 @@ from django.views.decorators.http import require_POST
 from certification.models import SkillGroup
 from certification.selectors import sees_all_teams, visible_members
 from core.bounds import date_in_range, date_range_message
+from core.csvtime import local_time, time_column
 from core.errors import DomainError
 from core.responses import bad_request
-from events.schemas import rfc3339
 from tenants.mixins import LEAD_ROLES, get_for_tenant_or_404, tenant_view
 
 from . import selectors, services
@@ -31,10 +30,8 @@ from .models import ShiftAssignment
 
 
 def _tz(request):
-    try:
-        return zoneinfo.ZoneInfo(request.tenant.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
+    # The viewer's zone (their own, else the tenant's), activated by TimeZoneMiddleware.
+    return timezone.get_current_timezone()
 
 
 def _monday(raw: str | None, tz) -> date | None:
@@ -211,9 +208,10 @@ def eligibility_csv(request):
         end=end,
         members=_scheduled_by(request),
     )
+    tz = _tz(request)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
-        f'attachment; filename="eligibility-{group.code}-{start:%Y%m%d}.csv"'
+        f'attachment; filename="eligibility-{group.code}-{start.astimezone(tz):%Y%m%d}.csv"'
     )
     writer = csv.writer(response)
     writer.writerow(
@@ -224,8 +222,8 @@ def eligibility_csv(request):
             "skill_group",
             "external_id",
             "certification_id",
-            "valid_from",
-            "valid_until",
+            time_column("valid_from", tz),
+            time_column("valid_until", tz),
         ]
     )
     for cert in certs:
@@ -237,8 +235,8 @@ def eligibility_csv(request):
                 group.code,
                 group.external_id,
                 cert.pk,
-                rfc3339(cert.valid_from),
-                rfc3339(cert.valid_until),
+                local_time(cert.valid_from, tz),
+                local_time(cert.valid_until, tz),
             ]
         )
     return response

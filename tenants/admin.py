@@ -49,7 +49,9 @@ class TenantAdmin(SuperuserOnlyAdmin):
 
 @admin.register(User, site=admin_site)
 class UserAdmin(SuperuserOnlyAdmin, BaseUserAdmin):
-    fieldsets = BaseUserAdmin.fieldsets + ((_("Profile"), {"fields": ["display_name"]}),)
+    fieldsets = BaseUserAdmin.fieldsets + (
+        (_("Profile"), {"fields": ["display_name", "time_zone"]}),
+    )
 
 
 @admin.register(Team, site=admin_site)

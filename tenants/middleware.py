@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
+
+from core.responses import is_api
+
 from .selectors import active_memberships
+from .timezones import viewer_zone
 
 SESSION_KEY = "tenant_id"
 
@@ -34,3 +39,24 @@ class TenantMiddleware:
                 request.tenant = chosen.tenant
             request.memberships = memberships
         return self.get_response(request)
+
+
+class TimeZoneMiddleware:
+    """Activates the viewer's time zone for the request (their own, else the tenant's), so
+    every page, form and export shows and reads local times; deactivated when it ends.
+
+    Runs after TenantMiddleware. The API is left in the server's zone (UTC): it answers
+    RFC 3339 with offsets whoever asks (a person's session or a machine's key), and DRF renders
+    datetimes in the current zone.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        tenant = getattr(request, "tenant", None)
+        user = getattr(request, "user", None)
+        if is_api(request) or tenant is None or not user.is_authenticated:
+            return self.get_response(request)
+        with timezone.override(viewer_zone(user_zone=user.time_zone, tenant_zone=tenant.time_zone)):
+            return self.get_response(request)

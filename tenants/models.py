@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import zoneinfo
-
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
@@ -12,10 +10,11 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .dbkeys import tenant_row_key
+from .timezones import known_zones
 
 
 def validate_time_zone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
+    if value not in known_zones():
         raise ValidationError(_("“%(value)s” is not a known time zone."), params={"value": value})
 
 
@@ -23,6 +22,18 @@ class User(AbstractUser):
     """A person. What they may do depends on their membership in the active tenant."""
 
     display_name = models.CharField(_("display name"), max_length=150, blank=True)
+    # Blank: the tenant's time zone. A person's own zone follows them into every tenant they
+    # work for (a lead in Berlin working for a Shanghai centre reads times in Berlin time).
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        default="",
+        # Rows inserted by SQL (bulk loads, the benchmarks' data set) need no value either.
+        db_default="",
+        validators=[validate_time_zone],
+        help_text=_("Leave empty to use the time zone of the tenant you are working in."),
+    )
 
     class Meta:
         verbose_name = _("user")

@@ -12,9 +12,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.errors import DomainError, NotFound
+from core.errors import DomainError, InvalidInput, NotFound
 
 from .models import ApiKey, Membership, Role, Team, Tenant, User
+from .timezones import zone_named
 
 KEY_PREFIX = "sg"
 # last_used_at is refreshed at most this often, so a busy scheduler does not write on every call.
@@ -71,6 +72,16 @@ def authenticate_api_key(*, raw_key: str) -> ApiKey:
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
         api_key.last_used_at = now
     return api_key
+
+
+def set_time_zone(*, user: User, time_zone: str) -> None:
+    """Set (or with "" clear, to follow the tenant's) the zone a person sees times in."""
+    if time_zone and zone_named(time_zone) is None:
+        raise InvalidInput(
+            _("“%(value)s” is not a known time zone.") % {"value": time_zone}, code="time_zone"
+        )
+    User.objects.filter(pk=user.pk).update(time_zone=time_zone)
+    user.time_zone = time_zone
 
 
 def switch_tenant(*, session, user: User, tenant_id: int) -> Tenant:

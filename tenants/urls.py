@@ -4,4 +4,5 @@ from . import views
 
 urlpatterns = [
     path("switch/", views.switch_tenant_view, name="switch_tenant"),
+    path("preferences/", views.preferences_view, name="preferences"),
 ]

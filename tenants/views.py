@@ -1,15 +1,16 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import NotFound
 
-from .forms import SwitchTenantForm
-from .services import switch_tenant
+from .forms import PreferencesForm, SwitchTenantForm
+from .services import set_time_zone, switch_tenant
 
 
 @login_required
@@ -29,3 +30,22 @@ def switch_tenant_view(request):
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = "dashboard"
     return redirect(target)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences_view(request):
+    """A person's own settings: the time zone they read and enter times in."""
+    tenant_zone = request.tenant.time_zone if request.tenant else settings.TIME_ZONE
+    form = PreferencesForm(
+        request.POST if request.method == "POST" else None,
+        initial={"time_zone": request.user.time_zone},
+        tenant_zone=tenant_zone,
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            set_time_zone(user=request.user, time_zone=form.cleaned_data["time_zone"])
+            messages.success(request, _("Your preferences are saved."))
+            return redirect("preferences")
+        return render(request, "tenants/preferences.html", {"form": form}, status=400)
+    return render(request, "tenants/preferences.html", {"form": form})

@@ -29,6 +29,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict, InvalidInput, NotFound
@@ -333,7 +334,11 @@ def start_attempt(
     if status["cooldown_until"] is not None:
         raise Conflict(
             _("You can try again after %(time)s.")
-            % {"time": timezone.localtime(status["cooldown_until"]).strftime("%Y-%m-%d %H:%M")},
+            % {
+                "time": date_format(
+                    timezone.localtime(status["cooldown_until"]), "SHORT_DATETIME_FORMAT"
+                )
+            },
             code="cooldown",
             details={"until": status["cooldown_until"].isoformat()},
         )

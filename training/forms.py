@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import zoneinfo
 from datetime import datetime, time
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.bounds import validate_date_in_range
+from core.widgets import DatePicker
 
 
 class AssignForm(forms.Form):
@@ -28,18 +29,17 @@ class AssignForm(forms.Form):
     due_date = forms.DateField(
         label=_("Due date"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DatePicker(),
         validators=[validate_date_in_range],
         help_text=_("Due at the end of this day. Leave empty for no due date."),
     )
 
-    def __init__(self, *args, curricula, agents, teams, time_zone: str, **kwargs):
+    def __init__(self, *args, curricula, agents, teams, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["curricula"].queryset = curricula
         self.fields["agents"].queryset = agents
         self.fields["agents"].label_from_instance = lambda m: f"{m.user} · {m.employee_id}"
         self.fields["teams"].queryset = teams
-        self.time_zone = time_zone
 
     def clean(self):
         data = super().clean()
@@ -52,4 +52,5 @@ class AssignForm(forms.Form):
         day = self.cleaned_data.get("due_date")
         if day is None:
             return None
-        return datetime.combine(day, time(23, 59), tzinfo=zoneinfo.ZoneInfo(self.time_zone))
+        # The end of the day where the person assigning it is (the active time zone).
+        return datetime.combine(day, time(23, 59), tzinfo=timezone.get_current_timezone())

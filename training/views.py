@@ -360,7 +360,6 @@ def assign(request):
         .order_by("title"),
         agents=selectors.team_members(membership=membership),
         teams=teams,
-        time_zone=request.tenant.time_zone,
     )
     if request.method == "POST" and form.is_valid():
         curricula = list(form.cleaned_data["curricula"])

@@ -1,18 +1,20 @@
 """Telling the agent about a certification: in-app notifications and e-mails in the tenant's
-language, written with one INSERT each; the e-mails leave after commit, in batches (tasks.py),
-and the periodic mail sweep picks up what was not sent."""
+language and the agent's time zone (their own, else the tenant's), written with one INSERT
+each; the e-mails leave after commit, in batches (tasks.py), and the periodic mail sweep picks
+up what was not sent."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from django.db import transaction
 from django.utils import timezone, translation
 
 from core.db import insert_rows
 from tenants.models import Membership, Tenant
+from tenants.timezones import viewer_zone
 
 from ..messages import NotificationTexts
 from ..models import Certification, EmailMessage, Notification
@@ -27,12 +29,19 @@ def _message_params(
     grace_until: datetime | None,
     reason: str = "",
 ) -> dict:
+    # Times are kept as instants (RFC 3339, UTC) and put into a zone only when a text is
+    # rendered: the stored message and e-mail in the agent's zone, the in-app list in the
+    # viewer's.
     return {
         "group": group,
-        "until": valid_until.date().isoformat() if valid_until else "",
-        "grace": grace_until.date().isoformat() if grace_until else "",
+        "until": _instant(valid_until),
+        "grace": _instant(grace_until),
         "reason": reason,
     }
+
+
+def _instant(value: datetime | None) -> str:
+    return value.astimezone(UTC).isoformat() if value else ""
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,8 @@ class Notice:
     email: str
     kind: str
     params: dict
+    # The agent's zone; None: looked up when the notices are written.
+    zone: tzinfo | None = None
 
 
 def _notify_many(tenant: Tenant, items: list[tuple[Certification, str, str]]) -> None:
@@ -63,6 +74,9 @@ def _notify_many(tenant: Tenant, items: list[tuple[Certification, str, str]]) ->
                     grace_until=cert.grace_until,
                     reason=reason,
                 ),
+                zone=viewer_zone(
+                    user_zone=cert.membership.user.time_zone, tenant_zone=tenant.time_zone
+                ),
             )
             for cert, kind, reason in items
         ],
@@ -70,16 +84,22 @@ def _notify_many(tenant: Tenant, items: list[tuple[Certification, str, str]]) ->
 
 
 def _notify(*, tenant_id: int, language: str, notices: list[Notice]) -> None:
-    """Write the notifications and queued e-mails (texts in the tenant's language) with one
-    INSERT each; the e-mails are queued for sending after commit."""
+    """Write the notifications and queued e-mails (texts in the tenant's language, times in
+    each agent's zone) with one INSERT each; the e-mails are queued for sending after commit."""
     if not notices:
         return
     now = timezone.now()
     notifications, emails = [], []
     with translation.override(language):
         texts = NotificationTexts()
+        # Only texts that show a time need the agent's zone (the expiry sweep's do not).
+        zones = _agent_zones(
+            tenant_id,
+            [n.membership_id for n in notices if n.zone is None and texts.shows_time(n.kind)],
+        )
         for notice in notices:
-            subject, body = texts.render(notice.kind, notice.params)
+            zone = notice.zone or zones.get(notice.membership_id)
+            subject, body = texts.render(notice.kind, notice.params, zone)
             notifications.append(
                 (
                     tenant_id,
@@ -111,6 +131,16 @@ def _notify(*, tenant_id: int, language: str, notices: list[Notice]) -> None:
     )
     if ids:
         transaction.on_commit(lambda: _queue_emails(ids))
+
+
+def _agent_zones(tenant_id: int, membership_ids: list[int]) -> dict[int, tzinfo]:
+    """Each agent's zone (their own, else the tenant's), with one query."""
+    if not membership_ids:
+        return {}
+    rows = Membership.objects.filter(tenant_id=tenant_id, pk__any_of=membership_ids).values_list(
+        "pk", "user__time_zone", "tenant__time_zone"
+    )
+    return {pk: viewer_zone(user_zone=own, tenant_zone=tenants) for pk, own, tenants in rows}
 
 
 EMAIL_BATCH = 200

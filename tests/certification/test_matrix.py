@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zoneinfo
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -136,7 +137,9 @@ def test_matrix_rows_are_ordered_by_team_and_employee_id(world, mx, client_for):
 def test_matrix_page_shows_every_state(world, mx, client_for):
     body = client_for(world.lead).get(reverse("certification:matrix")).content.decode()
     soon = Certification.objects.get(membership=world.other_agent, skill_group=mx.groups[0])
-    title = f'title="{date_format(timezone.localtime(soon.valid_until), "DATE_FORMAT")}"'
+    # The lead reads the tenant's zone (Shanghai), not the server's.
+    local = timezone.localtime(soon.valid_until, zoneinfo.ZoneInfo(world.tenant.time_zone))
+    title = f'title="{date_format(local, "DATE_FORMAT")}"'
     assert f'<td><span class="badge expiring" {title}>Expiring</span></td>' in body
     assert '<td><span class="badge active">Active</span></td>' in body
     assert '<td><span class="badge pending">Pending approval</span></td>' in body

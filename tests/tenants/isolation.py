@@ -32,6 +32,7 @@ GLOBAL_MODELS = {
 
 LIST_URLS = {
     "switch_tenant": [{}],
+    "preferences": [{}],
     "tenants-api:whoami": [{}],
 }
 
@@ -50,5 +51,6 @@ ID_PROBES = [
 # Keys views read from the query string or body, and form fields, that are not ids.
 NOT_IDS = {
     "tenants.views:next": "where to go after switching: a local URL",
+    "tenants.forms.PreferencesForm.time_zone": "an IANA time zone name, not an id",
     "tenants.admin_site:next": "where to go after signing in to the admin: a URL",
 }
