@@ -14,9 +14,11 @@ BODIES = {
     "rejected": gettext_noop("Your certification for %(group)s was rejected: %(reason)s"),
     "revoked": gettext_noop("Your certification for %(group)s was revoked: %(reason)s"),
     "expired": gettext_noop("Your certification for %(group)s has expired."),
-    "reminder": gettext_noop(
+    # Sent when nothing could be assigned (no curriculum with a quiz to pass again).
+    "reminder": gettext_noop("Your certification for %(group)s expires on %(until)s."),
+    "reminder_training": gettext_noop(
         "Your certification for %(group)s expires on %(until)s. Recertification training "
-        "has been assigned to you."
+        "has been assigned to you, due %(due)s."
     ),
     "recertify": gettext_noop(
         "The training for %(group)s has changed. Recertify by %(grace)s to keep your certification."
@@ -38,7 +40,7 @@ class NotificationTexts:
         template = self._bodies.get(kind)
         if template is None:
             template = self._bodies[kind] = gettext(BODIES[kind])
-        values = {"group": "", "until": "", "grace": "", "reason": "", **params}
+        values = {"group": "", "until": "", "grace": "", "reason": "", "due": "", **params}
         return self._subject % {"group": values["group"]}, template % values
 
 

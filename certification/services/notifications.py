@@ -26,13 +26,17 @@ def _message_params(
     valid_until: datetime | None,
     grace_until: datetime | None,
     reason: str = "",
+    due: datetime | None = None,
 ) -> dict:
-    return {
+    params = {
         "group": group,
         "until": valid_until.date().isoformat() if valid_until else "",
         "grace": grace_until.date().isoformat() if grace_until else "",
         "reason": reason,
     }
+    if due is not None:
+        params["due"] = due.date().isoformat()
+    return params
 
 
 @dataclass(frozen=True)
