@@ -101,6 +101,9 @@ class ItemResult:
     retake: list[Step] = field(default_factory=list)
     # Met by a version older than the newest published one of its curriculum.
     outdated: bool = False
+    # When its quizzes were last passed (the earliest of their latest passes); None when the
+    # requirement is met without a quiz (lessons only) or not met.
+    tested_at: datetime | None = None
 
 
 @dataclass
@@ -133,6 +136,15 @@ class GroupResult:
 
     def evidence(self) -> dict:
         return {"requirements": [i.evidence for i in self.items]}
+
+    def retested_after(self, moment: datetime) -> bool:
+        """Every quiz the evidence rests on was passed again after ``moment`` (a requirement
+        without a quiz cannot be redone and is not asked to); with no quiz at all, any evidence
+        after it."""
+        tested = [i.tested_at for i in self.items if i.tested_at is not None]
+        if tested:
+            return min(tested) > moment
+        return self.evidence_at is not None and self.evidence_at > moment
 
     @property
     def todo(self) -> list[Step]:
@@ -339,6 +351,7 @@ class Catalog:
                 evidence=self._quiz_evidence(quiz, latest, facts),
                 evidence_at=latest.finished_at,
                 retake=steps,
+                tested_at=latest.finished_at,
             )
         return ItemResult(
             req.pk,
@@ -394,6 +407,7 @@ class Catalog:
                     todo=newest[3] if outdated else [],
                     retake=newest[4] if newest else [],
                     outdated=outdated,
+                    tested_at=min((a.finished_at for a in quiz_passes), default=None),
                 )
         if newest is None:
             # No published version at or above the required one: nobody can meet this.

@@ -55,8 +55,9 @@ def _recertified(catalog: Catalog, cert: Certification, result: GroupResult) -> 
                 return False
         return True
     if cert.reminded_at:
-        at = result.evidence_at
-        return at is not None and at > cert.reminded_at
+        # After the reminder, every quiz is passed again: what the reminder assigned
+        # (training.services.assign_for_recertification) and what readiness lists.
+        return result.retested_after(cert.reminded_at)
     return False
 
 

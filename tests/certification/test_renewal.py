@@ -278,3 +278,20 @@ def test_renewal_in_a_grace_period_keeps_the_shift_in_progress(world):
     assert cert.valid_from == old_from and cert.valid_until >= old_until
     working.refresh_from_db()
     assert working.status == ShiftAssignment.Status.SCHEDULED
+
+
+def test_a_renewal_after_a_reminder_needs_every_quiz_passed_again(world):
+    curriculum = make_curriculum(world.tenant, code="telco", lessons=1, quizzes=2)
+    group = make_group(world.tenant, curricula=[curriculum], requires_approval=False)
+    cert = certify(world.agent, group=group)
+    reminded = cert.valid_until - 10 * DAY
+    assert send_expiry_reminders(now=reminded) == 1
+    first, second = curriculum.quizzes.order_by("pk")
+    sit_quiz(world.agent, first, percent=90, when=reminded + HOUR)
+    assert evaluate_agent(tenant=world.tenant, membership=world.agent, now=reminded + HOUR) == []
+    sit_quiz(world.agent, second, percent=90, when=reminded + 2 * HOUR)
+    renewed = evaluate_agent(tenant=world.tenant, membership=world.agent, now=reminded + 2 * HOUR)
+    assert [c.pk for c in renewed] == [cert.pk]
+    # The reopened assignment completed with the same passes.
+    enrolment = Enrollment.objects.get(membership=world.agent, curriculum=curriculum)
+    assert enrolment.completed_at == reminded + 2 * HOUR
