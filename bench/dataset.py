@@ -226,9 +226,9 @@ class _Context:
         cur.execute(
             """
             INSERT INTO certification_skillgroup (tenant_id, code, name, validity_days,
-                requires_approval, reminder_days, target_headcount, external_id, active)
+                requires_approval, reminder_schedule, target_headcount, external_id, active)
             SELECT %s, 'sg' || lpad(i::text, 3, '0'), 'Skill group ' || i, 365, (i %% 2 = 0),
-                   30, 2000, 'WFM-' || i, true
+                   ARRAY[60, 30, 7]::smallint[], 2000, 'WFM-' || i, true
               FROM generate_series(0, %s - 1) i
             """,
             [t, N_SKILL_GROUPS],

@@ -45,7 +45,7 @@ class SkillGroupAdmin(TenantModelAdmin):
         "name",
         "validity_days",
         "requires_approval",
-        "reminder_days",
+        "reminder_schedule",
         "target_headcount",
         "external_id",
         "active",

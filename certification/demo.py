@@ -124,7 +124,7 @@ def _groups(tenant, industries, common, by_industry):
                 "validity_days": validity,
                 "target_headcount": target,
                 "external_id": external,
-                "reminder_days": 30,
+                "reminder_schedule": [60, 30, 7],
             },
         )
         if created:

@@ -19,9 +19,11 @@ BODIES = {
     "rejected": gettext_noop("Your certification for %(group)s was rejected: %(reason)s"),
     "revoked": gettext_noop("Your certification for %(group)s was revoked: %(reason)s"),
     "expired": gettext_noop("Your certification for %(group)s has expired."),
-    "reminder": gettext_noop(
+    # Sent when nothing could be assigned (no curriculum with a quiz to pass again).
+    "reminder": gettext_noop("Your certification for %(group)s expires on %(until)s."),
+    "reminder_training": gettext_noop(
         "Your certification for %(group)s expires on %(until)s. Recertification training "
-        "has been assigned to you."
+        "has been assigned to you, due %(due)s."
     ),
     "recertify": gettext_noop(
         "The training for %(group)s has changed. Recertify by %(grace)s to keep your certification."
@@ -29,7 +31,7 @@ BODIES = {
     "renewed": gettext_noop("Your certification for %(group)s was renewed until %(until)s."),
 }
 SUBJECT = gettext_noop("Certification update: %(group)s")
-TIME_PARAMS = ("until", "grace")
+TIME_PARAMS = ("until", "grace", "due")
 
 
 def local_when(value: str, tz: tzinfo | None = None) -> str:
@@ -69,7 +71,7 @@ class NotificationTexts:
     def render(self, kind: str, params: dict, tz: tzinfo | None = None) -> tuple[str, str]:
         """(subject, body) with times in ``tz`` (default: the active time zone)."""
         template = self._body(kind)
-        values = {"group": "", "until": "", "grace": "", "reason": "", **params}
+        values = {"group": "", "until": "", "grace": "", "reason": "", "due": "", **params}
         for name in TIME_PARAMS:
             # Only the times a text shows are formatted: a sweep writing thousands of
             # "expired" notices formats none.

@@ -3,14 +3,50 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Func, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.db.roles import append_only
 from tenants.dbkeys import tenant_row_key
 from tenants.models import Membership, TenantScopedModel
 from training.models import Curriculum, Industry, Quiz
+
+# Reminders before expiry: at most this many, each between 1 and this many days ahead.
+MAX_REMINDERS = 5
+MAX_REMINDER_DAYS = 365
+
+
+def default_reminder_schedule() -> list[int]:
+    return [60, 30, 7]
+
+
+def validate_reminder_schedule(value: list[int]) -> None:
+    if len(value) > MAX_REMINDERS:
+        raise ValidationError(
+            _("At most %(count)d reminders."), code="too_many", params={"count": MAX_REMINDERS}
+        )
+    if any(not 1 <= days <= MAX_REMINDER_DAYS for days in value):
+        raise ValidationError(
+            _("Each reminder is between 1 and %(max)d days before expiry."),
+            code="out_of_range",
+            params={"max": MAX_REMINDER_DAYS},
+        )
+    if len(set(value)) != len(value):
+        raise ValidationError(_("Each reminder day may appear only once."), code="duplicate")
+
+
+class AllBetween(Func):
+    """``low <= ALL(array) AND high >= ALL(array)``: every element of an array column within
+    bounds (true for an empty array), for a check constraint."""
+
+    template = "(%(low)s <= ALL(%(expressions)s) AND %(high)s >= ALL(%(expressions)s))"
+    output_field = models.BooleanField()
+
+    def __init__(self, expression, *, low: int, high: int):
+        super().__init__(expression, low=int(low), high=int(high))
 
 
 class SkillGroup(TenantScopedModel):
@@ -21,7 +57,17 @@ class SkillGroup(TenantScopedModel):
     )
     validity_days = models.PositiveIntegerField(_("validity (days)"), default=365)
     requires_approval = models.BooleanField(_("team lead must approve"), default=True)
-    reminder_days = models.PositiveIntegerField(_("reminder before expiry (days)"), default=30)
+    reminder_schedule = ArrayField(
+        models.PositiveSmallIntegerField(),
+        verbose_name=_("reminders before expiry (days)"),
+        default=default_reminder_schedule,
+        blank=True,
+        validators=[validate_reminder_schedule],
+        help_text=_(
+            "Days before expiry on which the agent is reminded, comma-separated (e.g. 60,30,7); "
+            "each is sent once per validity period. Empty: no reminders."
+        ),
+    )
     target_headcount = models.PositiveIntegerField(_("target headcount"), default=0)
     external_id = models.CharField(_("external id"), max_length=80, blank=True)
     active = models.BooleanField(_("active"), default=True)
@@ -34,10 +80,33 @@ class SkillGroup(TenantScopedModel):
             tenant_row_key("skillgroup"),
             models.UniqueConstraint(fields=["tenant", "code"], name="skillgroup_unique_code"),
             models.CheckConstraint(condition=Q(validity_days__gte=1), name="skillgroup_validity"),
+            models.CheckConstraint(
+                condition=Q(reminder_schedule__len__lte=MAX_REMINDERS)
+                & Q(AllBetween("reminder_schedule", low=1, high=MAX_REMINDER_DAYS)),
+                name="skillgroup_reminder_schedule",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.validity_days and any(d >= self.validity_days for d in self.reminder_schedule):
+            raise ValidationError(
+                {
+                    "reminder_schedule": _(
+                        "A reminder must come before the expiry of a fresh certification: "
+                        "fewer days than the validity (%(days)d)."
+                    )
+                    % {"days": self.validity_days}
+                }
+            )
+
+    @property
+    def reminder_window_days(self) -> int:
+        """How long before expiry a certification counts as expiring: its first reminder."""
+        return max(self.reminder_schedule, default=0)
 
 
 class Requirement(TenantScopedModel):
@@ -120,7 +189,18 @@ class Certification(TenantScopedModel):
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_comment = models.TextField(_("comment"), blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
-    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+    reminded_at = models.DateTimeField(
+        _("reminded at"),
+        null=True,
+        blank=True,
+        help_text=_("The first expiry reminder of the current validity period."),
+    )
+    reminder_days = models.PositiveSmallIntegerField(
+        _("last reminder (days before expiry)"),
+        null=True,
+        blank=True,
+        help_text=_("The latest reminder of the schedule sent in the current validity period."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -5,7 +5,9 @@ a whole set of agents and skill groups in a fixed number of queries, so the skil
 the same for 5 agents as for 500.
 
 - A quiz requirement is met by a graded (or expired, graded on saved answers) attempt with
-  ``passed`` and, when the requirement names a minimum score, a percent at or above it.
+  ``passed`` and, when the requirement names a minimum score, a percent at or above it. The
+  *latest* such attempt is the evidence (its score and time), not the best one ever: a renewal
+  or a retry after a rejection only has to pass again, not beat an earlier score.
 - A curriculum requirement names a code through a version: completing that code at that version
   or any later published/retired one meets it. Completing means every lesson of the version done
   and every quiz of the version passed (at the requirement's minimum score, if any).
@@ -48,6 +50,8 @@ class CurriculumInfo:
     version: int
     title: str
     status: str
+    requires_recertification: bool = False
+    published_at: datetime | None = None
     lessons: list[tuple[int, int]] = field(default_factory=list)  # (lesson id, minutes)
     quizzes: list[QuizInfo] = field(default_factory=list)
 
@@ -69,6 +73,16 @@ class AgentFacts:
     attempts_count: dict[int, int] = field(default_factory=lambda: defaultdict(int))
 
 
+@dataclass(frozen=True)
+class Step:
+    """A lesson to read or a quiz to take: what readiness links to."""
+
+    kind: str  # "lesson" | "quiz"
+    id: int
+    title: str
+    minutes: int
+
+
 @dataclass
 class ItemResult:
     requirement_id: int
@@ -81,6 +95,15 @@ class ItemResult:
     unmeetable: bool = False
     evidence: dict = field(default_factory=dict)
     evidence_at: datetime | None = None
+    # What is still to do on the newest published version (unmet, or met only by an older one).
+    todo: list[Step] = field(default_factory=list)
+    # The quizzes whose passing again gives this requirement fresh evidence (renewal, a retry).
+    retake: list[Step] = field(default_factory=list)
+    # Met by a version older than the newest published one of its curriculum.
+    outdated: bool = False
+    # When its quizzes were last passed (the earliest of their latest passes); None when the
+    # requirement is met without a quiz (lessons only) or not met.
+    tested_at: datetime | None = None
 
 
 @dataclass
@@ -114,6 +137,35 @@ class GroupResult:
     def evidence(self) -> dict:
         return {"requirements": [i.evidence for i in self.items]}
 
+    def retested_after(self, moment: datetime) -> bool:
+        """Every quiz the evidence rests on was passed again after ``moment`` (a requirement
+        without a quiz cannot be redone and is not asked to); with no quiz at all, any evidence
+        after it."""
+        tested = [i.tested_at for i in self.items if i.tested_at is not None]
+        if tested:
+            return min(tested) > moment
+        return self.evidence_at is not None and self.evidence_at > moment
+
+    @property
+    def todo(self) -> list[Step]:
+        """The pieces still missing, in requirement order."""
+        return [step for i in self.items if not i.met for step in i.todo]
+
+    @property
+    def outdated_todo(self) -> list[Step]:
+        """What the newest published versions still ask of an agent met by older ones."""
+        return [step for i in self.items if i.met and i.outdated for step in i.todo]
+
+    @property
+    def retake(self) -> list[Step]:
+        """The quizzes that give fresh evidence, once each."""
+        seen, out = set(), []
+        for step in (s for i in self.items for s in i.retake):
+            if step.id not in seen:
+                seen.add(step.id)
+                out.append(step)
+        return out
+
 
 class Catalog:
     """A tenant's skill groups with requirements and every curriculum version they may rest on.
@@ -144,7 +196,15 @@ class Catalog:
             Curriculum.objects.for_tenant(tenant)
             .filter(code__in=codes)
             .exclude(status=Curriculum.Status.DRAFT)
-            .values("id", "code", "version", "title", "status")
+            .values(
+                "id",
+                "code",
+                "version",
+                "title",
+                "status",
+                "requires_recertification",
+                "published_at",
+            )
         ):
             info = CurriculumInfo(**c)
             self.curricula[info.id] = info
@@ -152,13 +212,15 @@ class Catalog:
         for versions in self.by_code.values():
             versions.sort(key=lambda c: c.version)
         # Knowledge articles are reference material: only lessons count towards completion.
-        for lesson_id, curriculum_id, minutes in (
+        self.lesson_titles: dict[int, str] = {}
+        for lesson_id, curriculum_id, minutes, title in (
             Lesson.objects.for_tenant(tenant)
             .filter(curriculum_id__in=self.curricula, kind=Lesson.Kind.LESSON)
             .order_by("position", "pk")
-            .values_list("id", "curriculum_id", "estimated_minutes")
+            .values_list("id", "curriculum_id", "estimated_minutes", "title")
         ):
             self.curricula[curriculum_id].lessons.append((lesson_id, minutes))
+            self.lesson_titles[lesson_id] = title
         quiz_ids = {r.quiz_id for g in self.skill_groups for r in g.requirements.all() if r.quiz_id}
         self.quizzes: dict[int, QuizInfo] = {}
         for q in (
@@ -234,11 +296,27 @@ class Catalog:
 
     # --- one requirement --------------------------------------------------------------------
 
-    def _best_pass(self, quiz: QuizInfo, facts: AgentFacts, min_score) -> PassedAttempt | None:
+    def _latest_pass(self, quiz: QuizInfo, facts: AgentFacts, min_score) -> PassedAttempt | None:
+        """The newest attempt that passed (at the minimum score, if any): the evidence."""
         good = [
             a for a in facts.passes.get(quiz.id, []) if min_score is None or a.percent >= min_score
         ]
-        return max(good, key=lambda a: (a.percent, a.finished_at)) if good else None
+        return max(good, key=lambda a: (a.finished_at, a.id)) if good else None
+
+    @staticmethod
+    def _quiz_step(quiz: QuizInfo) -> Step:
+        return Step("quiz", quiz.id, quiz.title, quiz.minutes)
+
+    def _todo(self, info: CurriculumInfo, lessons_done, quiz_passes) -> list[Step]:
+        steps = [
+            Step("lesson", lid, self.lesson_titles.get(lid, ""), minutes)
+            for (lid, minutes), at in zip(info.lessons, lessons_done, strict=True)
+            if not at
+        ]
+        steps += [
+            self._quiz_step(q) for q, a in zip(info.quizzes, quiz_passes, strict=True) if not a
+        ]
+        return steps
 
     def _quiz_evidence(self, quiz: QuizInfo, best: PassedAttempt, facts: AgentFacts) -> dict:
         return {
@@ -258,8 +336,10 @@ class Catalog:
         label = req.quiz.title
         if quiz is None:  # its curriculum is still a draft
             return ItemResult(req.pk, "quiz", label, False, 0, 1, 0, unmeetable=True)
-        best = self._best_pass(quiz, facts, req.min_score_percent)
-        if best:
+        latest = self._latest_pass(quiz, facts, req.min_score_percent)
+        retired = req.quiz.curriculum.status == Curriculum.Status.RETIRED
+        steps = [] if retired else [self._quiz_step(quiz)]
+        if latest:
             return ItemResult(
                 req.pk,
                 "quiz",
@@ -268,22 +348,37 @@ class Catalog:
                 1,
                 1,
                 0,
-                evidence=self._quiz_evidence(quiz, best, facts),
-                evidence_at=best.finished_at,
+                evidence=self._quiz_evidence(quiz, latest, facts),
+                evidence_at=latest.finished_at,
+                retake=steps,
+                tested_at=latest.finished_at,
             )
-        retired = req.quiz.curriculum.status == Curriculum.Status.RETIRED
-        return ItemResult(req.pk, "quiz", label, False, 0, 1, quiz.minutes, unmeetable=retired)
+        return ItemResult(
+            req.pk,
+            "quiz",
+            label,
+            False,
+            0,
+            1,
+            quiz.minutes,
+            unmeetable=retired,
+            todo=steps,
+        )
 
     def _curriculum_item(self, req: Requirement, facts: AgentFacts) -> ItemResult:
         required = req.curriculum
         versions = [c for c in self.by_code.get(required.code, []) if c.version >= required.version]
         label = required.title
-        best_partial = None
+        newest = None  # (done, total, minutes, todo, retake) of the newest published version
         for info in reversed(versions):  # newest first
             lessons_done = [facts.lessons_done.get(lid) for lid, _m in info.lessons]
-            quiz_passes = [self._best_pass(q, facts, req.min_score_percent) for q in info.quizzes]
+            quiz_passes = [self._latest_pass(q, facts, req.min_score_percent) for q in info.quizzes]
             done = sum(1 for x in lessons_done if x) + sum(1 for x in quiz_passes if x)
             total = len(info.lessons) + len(info.quizzes)
+            if info.status == Curriculum.Status.PUBLISHED and newest is None:
+                todo = self._todo(info, lessons_done, quiz_passes)
+                retake = [self._quiz_step(q) for q in info.quizzes]
+                newest = (done, max(total, 1), sum(s.minutes for s in todo), todo, retake)
             if total and done == total:
                 times = [t for t in lessons_done if t] + [a.finished_at for a in quiz_passes if a]
                 evidence = {
@@ -298,6 +393,7 @@ class Catalog:
                         for q, a in zip(info.quizzes, quiz_passes, strict=True)
                     ],
                 }
+                outdated = newest is not None and info.status != Curriculum.Status.PUBLISHED
                 return ItemResult(
                     req.pk,
                     "curriculum",
@@ -308,20 +404,16 @@ class Catalog:
                     0,
                     evidence=evidence,
                     evidence_at=max(times),
+                    todo=newest[3] if outdated else [],
+                    retake=newest[4] if newest else [],
+                    outdated=outdated,
+                    tested_at=min((a.finished_at for a in quiz_passes), default=None),
                 )
-            if info.status == Curriculum.Status.PUBLISHED and best_partial is None:
-                minutes = sum(
-                    m for (lid, m), t in zip(info.lessons, lessons_done, strict=True) if not t
-                )
-                minutes += sum(
-                    q.minutes for q, a in zip(info.quizzes, quiz_passes, strict=True) if not a
-                )
-                best_partial = (done, max(total, 1), minutes)
-        if best_partial is None:
+        if newest is None:
             # No published version at or above the required one: nobody can meet this.
             return ItemResult(req.pk, "curriculum", label, False, 0, 1, 0, unmeetable=True)
-        done, total, minutes = best_partial
-        return ItemResult(req.pk, "curriculum", label, False, done, total, minutes)
+        done, total, minutes, todo, _retake = newest
+        return ItemResult(req.pk, "curriculum", label, False, done, total, minutes, todo=todo)
 
 
 def models_q_curriculum_or_ids(curricula, quiz_ids):

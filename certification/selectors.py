@@ -21,7 +21,7 @@ from .models import (
     Notification,
     SkillGroup,
 )
-from .rules import AgentFacts, Catalog, GroupResult
+from .rules import AgentFacts, Catalog, GroupResult, Step
 
 Status = Certification.Status
 
@@ -96,26 +96,85 @@ def certification_events(cert: Certification) -> QuerySet[CertificationEvent]:
 
 @dataclass
 class Readiness:
+    """An agent's standing for one skill group: the requirements evaluated, the latest
+    certification (any status), the state in words of the next step, and what to take next."""
+
     result: GroupResult
     certification: Certification | None
+    # missing | met | unmeetable | pending | active | renew | grace | rejected | expired |
+    # deadline_missed | revoked
+    state: str
+    steps: list[Step]
+    until: datetime | None = None  # the date the state sentence names (expiry, deadline, ...)
+
+
+def _readiness_state(result: GroupResult, cert: Certification | None) -> Readiness:
+    """What the agent should do next. Retaking is what a renewal, a retry after a rejection
+    or a new certification after expiry asks for: evidence newer than the certification
+    (services.evaluation)."""
+    missing = result.todo
+
+    def state(name: str, steps: list[Step], until: datetime | None = None) -> Readiness:
+        return Readiness(result, cert, name, steps, until)
+
+    if cert is None:
+        if result.unmeetable:
+            return state("unmeetable", missing)
+        return state("met" if result.met else "missing", missing)
+    if cert.status == Status.PENDING:
+        return state("pending", [])
+    if cert.status == Status.REVOKED:
+        return state("revoked", [], cert.revoked_at)
+    if cert.status == Status.ACTIVE:
+        if cert.grace_until:
+            return state("grace", missing or result.outdated_todo, cert.grace_until)
+        if cert.reminded_at:
+            return state("renew", missing or result.retake, cert.valid_until)
+        return state("active", [], cert.valid_until)
+    if cert.status == Status.REJECTED:
+        return state("rejected", missing or result.retake, cert.decided_at)
+    # Expired: at the end of its validity, or earlier at a missed recertification deadline.
+    if cert.grace_until and cert.valid_until and cert.grace_until < cert.valid_until:
+        return state("deadline_missed", missing or result.outdated_todo, cert.grace_until)
+    return state("expired", missing or result.retake, cert.valid_until)
 
 
 def readiness(tenant: Tenant, membership: Membership, skill_groups=None) -> list[Readiness]:
     """For each skill group: met / missing items and the minutes still needed, counting what
-    the agent passed anywhere (common curricula transfer across industries)."""
+    the agent passed anywhere (common curricula transfer across industries), and the state of
+    the agent's latest certification with the lessons or quizzes to take next."""
     groups = skill_groups if skill_groups is not None else SkillGroup.objects.filter(active=True)
     catalog = Catalog(tenant, groups)
     facts = catalog.load_facts(tenant, [membership.pk])[membership.pk]
-    live = {
-        c.skill_group_id: c
-        for c in Certification.objects.for_tenant(tenant).filter(
-            membership=membership, status__in=(Status.PENDING, Status.ACTIVE)
-        )
-    }
+    latest: dict[int, Certification] = {}
+    for cert in (
+        Certification.objects.for_tenant(tenant)
+        .filter(membership=membership, skill_group__in=[g.pk for g in catalog.skill_groups])
+        .select_related("decided_by")
+        .order_by("created_at", "pk")
+    ):
+        latest[cert.skill_group_id] = cert
     return [
-        Readiness(result=catalog.evaluate(g, facts), certification=live.get(g.pk))
-        for g in catalog.skill_groups
+        _readiness_state(catalog.evaluate(g, facts), latest.get(g.pk)) for g in catalog.skill_groups
     ]
+
+
+def reminded_certifications(
+    tenant: Tenant, viewer: Membership, *, limit: int = 100
+) -> QuerySet[Certification]:
+    """Active certifications of the viewer's agents that were sent an expiry reminder in their
+    current period, soonest expiry first: what a lead follows up."""
+    return (
+        Certification.objects.for_tenant(tenant)
+        .filter(
+            status=Status.ACTIVE,
+            reminded_at__isnull=False,
+            membership__in=visible_members(tenant, viewer),
+        )
+        .exclude(membership__user_id=viewer.user_id)
+        .select_related("membership__user", "membership__team", "skill_group")
+        .order_by("valid_until", "pk")[:limit]
+    )
 
 
 # --- skills matrix ------------------------------------------------------------------------------
@@ -237,7 +296,12 @@ def skills_matrix(
     # Per group: from when an active certification shows as expiring, and the cell of every
     # agent with neither a live certification nor any training fact.
     columns = [
-        (g, g.pk, now + timedelta(days=g.reminder_days), _progress_cell(catalog, g, AgentFacts()))
+        (
+            g,
+            g.pk,
+            now + timedelta(days=g.reminder_window_days),
+            _progress_cell(catalog, g, AgentFacts()),
+        )
         for g in groups
     ]
     rows = []

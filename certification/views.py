@@ -149,7 +149,11 @@ def approvals(request):
     return render(
         request,
         "certification/approvals.html",
-        {"queue": queue, "decision_form": DecisionForm()},
+        {
+            "queue": queue,
+            "decision_form": DecisionForm(),
+            "reminded": selectors.reminded_certifications(request.tenant, request.membership),
+        },
     )
 
 

@@ -330,6 +330,15 @@ class Enrollment(TenantScopedModel):
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
     created_at = models.DateTimeField(_("assigned at"), auto_now_add=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    passes_from = models.DateTimeField(
+        _("counts quiz passes from"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Set when the curriculum is assigned again to recertify: only quizzes passed from "
+            "then on count towards it (lessons read once stay read)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("enrollment")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db.models import (
@@ -23,6 +24,9 @@ from tenants.models import Membership, Role, Tenant
 
 from .models import Attempt, Curriculum, Enrollment, Lesson, LessonCompletion, Quiz
 
+# Before any attempt: what an enrolment without ``passes_from`` counts from.
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
 
 def _count(qs: QuerySet, group: str):
     return Coalesce(
@@ -37,8 +41,12 @@ def _count(qs: QuerySet, group: str):
 def with_progress(enrollments: QuerySet) -> QuerySet:
     """Annotate enrollments with lessons_total/lessons_done/quizzes_total/quizzes_passed, all in
     the same single query (correlated subqueries), whatever the number of lessons."""
+    # An enrolment assigned again to recertify counts the passes from then on only.
     passed = Attempt.objects.filter(
-        quiz_id=OuterRef("pk"), membership_id=OuterRef(OuterRef("membership_id")), passed=True
+        quiz_id=OuterRef("pk"),
+        membership_id=OuterRef(OuterRef("membership_id")),
+        passed=True,
+        finished_at__gte=Coalesce(OuterRef(OuterRef("passes_from")), Value(EPOCH)),
     )
     return enrollments.select_related("curriculum", "curriculum__industry").annotate(
         lessons_total=_count(
@@ -122,19 +130,19 @@ def curriculum_page(*, curriculum: Curriculum, membership: Membership) -> dict:
         )
         .order_by("position", "pk")
     )
-    quizzes = list(
-        Quiz.objects.for_tenant(curriculum.tenant_id)
-        .filter(curriculum=curriculum)
-        .annotate(
-            passed=Exists(
-                Attempt.objects.filter(membership=membership, quiz_id=OuterRef("pk"), passed=True)
-            )
-        )
-    )
     enrollment = (
         Enrollment.objects.for_tenant(curriculum.tenant_id)
         .filter(membership=membership, curriculum=curriculum)
         .first()
+    )
+    passed = Attempt.objects.filter(membership=membership, quiz_id=OuterRef("pk"), passed=True)
+    if enrollment is not None and enrollment.completed_at is None and enrollment.passes_from:
+        # Assigned again to recertify: a quiz passed before then is to be passed again.
+        passed = passed.filter(finished_at__gte=enrollment.passes_from)
+    quizzes = list(
+        Quiz.objects.for_tenant(curriculum.tenant_id)
+        .filter(curriculum=curriculum)
+        .annotate(passed=Exists(passed))
     )
     return {"lessons": lessons, "quizzes": quizzes, "enrollment": enrollment}
 

@@ -11,7 +11,7 @@ import logging
 from datetime import datetime
 from functools import partial
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -125,11 +125,80 @@ def enroll_team(
     )
 
 
+@transaction.atomic
+def assign_for_recertification(
+    *, tenant_id: int, wanted: list[tuple[int, int, datetime]], now: datetime
+) -> set[tuple[int, int]]:
+    """Assign curricula again to agents who must recertify: ``wanted`` holds (membership id,
+    curriculum id, due date). A missing enrolment is created, an open one is given the due
+    date, and a completed one is opened again; the created and reopened ones count only the quiz
+    passes from ``now`` (``passes_from``), so the agent has something real to do. A curriculum
+    without a quiz is skipped: lessons read once stay read, nothing could be done again.
+
+    Returns the (membership id, curriculum id) pairs that are open assignments afterwards.
+    Set-based: four statements whatever the number of agents."""
+    due: dict[tuple[int, int], datetime] = {}
+    for membership_id, curriculum_id, due_at in wanted:
+        key = (membership_id, curriculum_id)
+        due[key] = min(due_at, due.get(key, due_at))
+    if not due:
+        return set()
+    curriculum_ids = {c for _m, c in due}
+    with_quiz = set(
+        Quiz.objects.for_tenant(tenant_id)
+        .filter(curriculum_id__in=curriculum_ids)
+        .values_list("curriculum_id", flat=True)
+        .distinct()
+    )
+    due = {key: at for key, at in due.items() if key[1] in with_quiz}
+    if not due:
+        return set()
+    existing = {
+        (m, c): pk
+        for pk, m, c in Enrollment.objects.for_tenant(tenant_id)
+        .filter(membership_id__any_of={m for m, _c in due}, curriculum_id__in=with_quiz)
+        .values_list("pk", "membership_id", "curriculum_id")
+    }
+    Enrollment.objects.bulk_create(
+        [
+            Enrollment(
+                tenant_id=tenant_id,
+                membership_id=m,
+                curriculum_id=c,
+                due_at=at,
+                passes_from=now,
+            )
+            for (m, c), at in sorted(due.items())
+            if (m, c) not in existing
+        ],
+        ignore_conflicts=True,
+    )
+    again = sorted((pk, due[key]) for key, pk in existing.items() if key in due)
+    if again:
+        with connection.cursor() as cursor:
+            # One UPDATE for every agent, each with its own due date.
+            cursor.execute(
+                "UPDATE training_enrollment e"
+                "   SET due_at = v.due_at,"
+                "       passes_from = CASE WHEN e.completed_at IS NULL THEN e.passes_from"
+                "                          ELSE %s END,"
+                "       completed_at = NULL"
+                "  FROM unnest(%s::bigint[], %s::timestamptz[]) AS v(id, due_at)"
+                " WHERE e.id = v.id AND e.tenant_id = %s",
+                [now, [pk for pk, _d in again], [d for _pk, d in again], tenant_id],
+            )
+    logger.info("training.reassigned tenant=%s count=%s", tenant_id, len(due))
+    return set(due)
+
+
 # --- progress -------------------------------------------------------------------------------
 
 
-def _curriculum_complete(*, tenant_id: int, membership_id: int, curriculum_id: int) -> bool:
-    """Every lesson (not knowledge articles) completed and every quiz passed."""
+def _curriculum_complete(
+    *, tenant_id: int, membership_id: int, curriculum_id: int, passes_from: datetime | None
+) -> bool:
+    """Every lesson (not knowledge articles) completed and every quiz passed (from
+    ``passes_from`` on, for an enrolment assigned again to recertify)."""
     lessons_left = (
         Lesson.objects.for_tenant(tenant_id)
         .filter(curriculum_id=curriculum_id, kind=Lesson.Kind.LESSON)
@@ -144,19 +213,15 @@ def _curriculum_complete(*, tenant_id: int, membership_id: int, curriculum_id: i
     )
     if lessons_left:
         return False
+    passed = Attempt.objects.filter(
+        tenant_id=tenant_id, membership_id=membership_id, quiz_id=OuterRef("pk"), passed=True
+    )
+    if passes_from is not None:
+        passed = passed.filter(finished_at__gte=passes_from)
     return (
         not Quiz.objects.for_tenant(tenant_id)
         .filter(curriculum_id=curriculum_id)
-        .exclude(
-            Exists(
-                Attempt.objects.filter(
-                    tenant_id=tenant_id,
-                    membership_id=membership_id,
-                    quiz_id=OuterRef("pk"),
-                    passed=True,
-                )
-            )
-        )
+        .exclude(Exists(passed))
         .exists()
     )
 
@@ -164,15 +229,27 @@ def _curriculum_complete(*, tenant_id: int, membership_id: int, curriculum_id: i
 def _refresh_completion(
     *, tenant_id: int, membership_id: int, curriculum_id: int, now: datetime
 ) -> bool:
-    """Mark the agent's enrollment complete (at ``now``) when the curriculum is; True if it just
-    became so."""
+    """Mark the agent's open enrollment complete (at ``now``) when the curriculum is; True if it
+    just became so."""
+    open_enrollment = (
+        Enrollment.objects.for_tenant(tenant_id)
+        .filter(membership_id=membership_id, curriculum_id=curriculum_id, completed_at=None)
+        .values_list("pk", "passes_from")
+        .first()
+    )
+    if open_enrollment is None:
+        return False
+    pk, passes_from = open_enrollment
     if not _curriculum_complete(
-        tenant_id=tenant_id, membership_id=membership_id, curriculum_id=curriculum_id
+        tenant_id=tenant_id,
+        membership_id=membership_id,
+        curriculum_id=curriculum_id,
+        passes_from=passes_from,
     ):
         return False
     return bool(
         Enrollment.objects.for_tenant(tenant_id)
-        .filter(membership_id=membership_id, curriculum_id=curriculum_id, completed_at=None)
+        .filter(pk=pk, completed_at=None)
         .update(completed_at=now)
     )
 

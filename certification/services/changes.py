@@ -15,6 +15,7 @@ from tenants.models import Membership, Tenant
 
 from ..chain import EventSpec, append_events, validity_of
 from ..models import Certification
+from .recertification import recertification_deadline
 
 Status = Certification.Status
 EVENT_TYPES = {
@@ -111,7 +112,25 @@ def _locked(tenant: Tenant, certification: Certification) -> Certification:
 
 
 def _activate_window(cert: Certification, now: datetime) -> None:
+    """Open a first validity window at ``now``; evidence that rests on a curriculum version
+    superseded by one requiring recertification brings that deadline along."""
     cert.valid_from = now
     cert.valid_until = now + timedelta(days=cert.skill_group.validity_days)
-    cert.grace_until = None
+    cert.grace_until = recertification_deadline(
+        tenant_id=cert.tenant_id, evidence=cert.evidence, now=now
+    )
     cert.reminded_at = None
+    cert.reminder_days = None
+
+
+def _extend_window(cert: Certification, now: datetime) -> None:
+    """Renew an active certification: the window only grows. ``valid_from`` stays (the agent
+    was certified all along, and a later start would uncover the shift being worked), the end
+    moves to a full period from ``now`` unless it is later already; the reminders start over for
+    the new period."""
+    cert.valid_until = max(cert.valid_until, now + timedelta(days=cert.skill_group.validity_days))
+    cert.grace_until = recertification_deadline(
+        tenant_id=cert.tenant_id, evidence=cert.evidence, now=now
+    )
+    cert.reminded_at = None
+    cert.reminder_days = None

@@ -18,7 +18,7 @@ from training.models import Attempt, LessonCompletion
 
 from ..models import Certification, SkillGroup, SweepMark
 from ..rules import Catalog, GroupResult
-from .changes import _activate_window, _locked, _publish, _record
+from .changes import _activate_window, _extend_window, _locked, _publish, _record
 from .notifications import _notify_many
 
 logger = logging.getLogger(__name__)
@@ -55,8 +55,9 @@ def _recertified(catalog: Catalog, cert: Certification, result: GroupResult) -> 
                 return False
         return True
     if cert.reminded_at:
-        at = result.evidence_at
-        return at is not None and at > cert.reminded_at
+        # After the reminder, every quiz is passed again: what the reminder assigned
+        # (training.services.assign_for_recertification) and what readiness lists.
+        return result.retested_after(cert.reminded_at)
     return False
 
 
@@ -144,9 +145,11 @@ def _create(tenant, membership, group, result, now, request_id) -> Certification
 
 def _renew(tenant, cert, group, result, now, request_id) -> Certification:
     cert = _locked(tenant, cert)
-    _activate_window(cert, now)
     cert.evidence = result.evidence()
-    cert.save(update_fields=["valid_from", "valid_until", "grace_until", "reminded_at", "evidence"])
+    _extend_window(cert, now)
+    cert.save(
+        update_fields=["valid_until", "grace_until", "reminded_at", "reminder_days", "evidence"]
+    )
     reason = _("Recertified")
     _record(
         cert,

@@ -28,16 +28,20 @@ def _message_params(
     valid_until: datetime | None,
     grace_until: datetime | None,
     reason: str = "",
+    due: datetime | None = None,
 ) -> dict:
     # Times are kept as instants (RFC 3339, UTC) and put into a zone only when a text is
     # rendered: the stored message and e-mail in the agent's zone, the in-app list in the
     # viewer's.
-    return {
+    params = {
         "group": group,
         "until": _instant(valid_until),
         "grace": _instant(grace_until),
         "reason": reason,
     }
+    if due is not None:
+        params["due"] = _instant(due)
+    return params
 
 
 def _instant(value: datetime | None) -> str:

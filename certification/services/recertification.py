@@ -5,11 +5,12 @@ The renewal itself happens in evaluation.py, the missed deadline in expiry.py.""
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,8 +20,9 @@ from training.models import Curriculum
 
 from ..chain import EventSpec, append_events, validity_of
 from ..models import Certification, Requirement, SkillGroup
-from .notifications import _notify_many
+from .notifications import Notice, _message_params, _notify, _notify_many
 
+logger = logging.getLogger(__name__)
 Status = Certification.Status
 
 
@@ -28,22 +30,54 @@ def grace_days() -> int:
     return int(getattr(settings, "CERT_RECERT_GRACE_DAYS", 30))
 
 
-def _recert_curricula(tenant: Tenant, groups: list[SkillGroup]) -> dict[int, list[Curriculum]]:
-    """Per skill group: the published versions of what its requirements rest on."""
+def recertification_deadline(*, tenant_id: int, evidence: dict, now: datetime) -> datetime | None:
+    """The deadline a certification activated (or renewed) at ``now`` on ``evidence`` must carry:
+    when a curriculum requirement rests on a version older than one published with
+    ``requires_recertification``, the holders certified before that publication got a deadline
+    (``start_recertification``); a certification activated later on the same old evidence gets
+    the same one, or, if that has passed already, a full grace period from ``now``. None when the
+    evidence is current. One query."""
+    held = {
+        item["code"]: item["version"]
+        for item in evidence.get("requirements", [])
+        if item.get("kind") == "curriculum"
+    }
+    if not held:
+        return None
+    deadlines = []
+    published: dict[str, datetime] = {}
+    for code, version, at in (
+        Curriculum.objects.for_tenant(tenant_id)
+        .filter(
+            code__in=held,
+            requires_recertification=True,
+            published_at__isnull=False,
+            status__in=(Curriculum.Status.PUBLISHED, Curriculum.Status.RETIRED),
+        )
+        .values_list("code", "version", "published_at")
+    ):
+        if version > held[code] and (code not in published or at > published[code]):
+            published[code] = at
+    for at in published.values():
+        deadline = at + timedelta(days=grace_days())
+        deadlines.append(deadline if deadline > now else now + timedelta(days=grace_days()))
+    return min(deadlines) if deadlines else None
+
+
+def _recert_curricula(tenant_id: int, group_ids) -> dict[int, list[Curriculum]]:
+    """Per skill group: the published versions of what its requirements rest on (two queries)."""
     reqs = (
-        Requirement.objects.for_tenant(tenant)
-        .filter(skill_group__in=groups)
-        .select_related("curriculum", "quiz__curriculum")
+        Requirement.objects.for_tenant(tenant_id)
+        .filter(skill_group_id__in=list(group_ids))
+        .values_list("skill_group_id", "curriculum__code", "quiz__curriculum__code")
     )
     codes_by_group: dict[int, set[str]] = defaultdict(set)
-    for r in reqs:
-        codes_by_group[r.skill_group_id].add(
-            r.curriculum.code if r.curriculum else r.quiz.curriculum.code
-        )
+    for group_id, curriculum_code, quiz_code in reqs:
+        codes_by_group[group_id].add(curriculum_code or quiz_code)
     all_codes = set().union(*codes_by_group.values()) if codes_by_group else set()
     published = {
         c.code: c
-        for c in Curriculum.objects.for_tenant(tenant).filter(
+        for c in Curriculum.objects.for_tenant(tenant_id).filter(
             code__in=all_codes, status=Curriculum.Status.PUBLISHED
         )
     }
@@ -72,62 +106,113 @@ def _enroll(tenant: Tenant, pairs: list[tuple[Membership, list[Curriculum]]], du
         )
 
 
+# Claims the reminders due now, in every tenant, with ONE statement. Per active skill group, its
+# active certifications ending within its largest reminder offset (range scan of the
+# (tenant, skill_group, status, valid_until) index); for each, the smallest offset reached
+# (``days``). A certification is claimed when that offset is one it was not sent yet in this
+# period (smaller than its last one): each reminder of the schedule goes out once, and one that
+# was missed (a certification activated inside the window, a sweep that did not run) is not sent
+# late after a nearer one. Two sweeps at once: the second's UPDATE waits for the first and, re-
+# reading the row, no longer matches (its ``reminder_days`` is now that offset); a renewal that
+# commits meanwhile moves ``valid_until`` out of reach, which the outer WHERE re-checks.
+CLAIM_REMINDERS = """
+UPDATE certification_certification c
+   SET reminded_at = COALESCE(c.reminded_at, %s), reminder_days = due.days
+  FROM (
+        SELECT k.id, d.days
+          FROM certification_skillgroup g
+         CROSS JOIN LATERAL (SELECT max(x) AS top FROM unnest(g.reminder_schedule) x) t
+          JOIN certification_certification k
+            ON k.tenant_id = g.tenant_id AND k.skill_group_id = g.id AND k.status = 'active'
+           AND k.valid_until > %s AND k.valid_until <= %s + make_interval(days => t.top)
+         CROSS JOIN LATERAL (
+               SELECT min(x) AS days FROM unnest(g.reminder_schedule) x
+                WHERE k.valid_until <= %s + make_interval(days => x)) d
+         WHERE g.tenant_id = ANY(ARRAY(SELECT id FROM tenants_tenant)) AND g.active
+           AND (k.reminder_days IS NULL OR d.days < k.reminder_days)
+       ) due
+ WHERE c.id = due.id AND c.status = 'active'
+   AND c.valid_until <= %s + make_interval(days => due.days)
+   AND (c.reminder_days IS NULL OR due.days < c.reminder_days)
+RETURNING c.id
+"""
+
+
 @transaction.atomic
 def send_expiry_reminders(*, now: datetime | None = None) -> int:
-    """Remind holders whose certification ends within their skill group's reminder window, once
-    (reminded_at is claimed with a conditional update), and enrol them in what recertification
-    needs (due at the expiry)."""
+    """Remind holders whose certification reaches a day of its skill group's reminder schedule
+    (e.g. 60, 30 and 7 days before expiry), each reminder once per validity period, and assign
+    them again what recertification needs, due at the expiry (or the earlier recertification
+    deadline). The agent's notification says training was assigned only when it was; leads see
+    the reminded certifications of their teams on the approvals page.
+
+    One UPDATE claims every due reminder in all tenants; then one SELECT of plain values, and
+    per tenant a constant number of statements (curricula, the assignment, the chained events,
+    the notifications and e-mails), whatever the number of certifications."""
+    from training.services import assign_for_recertification
+
     now = now or timezone.now()
-    total = 0
-    groups = list(
-        SkillGroup.objects.filter(active=True).select_related("tenant").order_by("tenant_id", "pk")
+    with connection.cursor() as cursor:
+        cursor.execute(CLAIM_REMINDERS, [now] * 5)
+        ids = [row[0] for row in cursor.fetchall()]
+    if not ids:
+        return 0
+    rows = (
+        Certification.objects.filter(pk__any_of=ids)
+        .order_by("tenant_id", "pk")
+        .values_list(
+            "pk",
+            "tenant_id",
+            "membership_id",
+            "skill_group_id",
+            "valid_until",
+            "grace_until",
+            "reminder_days",
+            "membership__user__email",
+            "skill_group__name",
+            "tenant__default_language",
+        )
     )
-    for group in groups:
-        window = now + timedelta(days=group.reminder_days)
-        due = Certification.objects.filter(
-            tenant_id=group.tenant_id,
-            skill_group=group,
-            status=Status.ACTIVE,
-            reminded_at__isnull=True,
-            valid_until__gt=now,
-            valid_until__lte=window,
-        )
-        ids = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True))
-        if not ids:
-            continue
-        claimed = Certification.objects.filter(pk__any_of=ids, reminded_at__isnull=True).update(
-            reminded_at=now
-        )
-        if not claimed:
-            continue
-        certs = list(
-            Certification.objects.filter(pk__any_of=ids, reminded_at=now).select_related(
-                "membership__user", "skill_group"
-            )
-        )
-        append_events(
-            tenant_id=group.tenant_id,
-            specs=[
+    by_tenant: dict[int, list[tuple]] = defaultdict(list)
+    for row in rows:
+        by_tenant[row[1]].append(row)
+    for tenant_id, group in by_tenant.items():
+        curricula = _recert_curricula(tenant_id, {row[3] for row in group})
+        wanted = []
+        for _pk, _t, member, group_id, until, grace, *_rest in group:
+            due_at = min(until, grace) if grace else until
+            wanted += [(member, c.pk, due_at) for c in curricula.get(group_id, [])]
+        open_pairs = assign_for_recertification(tenant_id=tenant_id, wanted=wanted, now=now)
+        specs, notices = [], []
+        for pk, _t, member, group_id, until, grace, days, email, name, _lang in group:
+            specs.append(
                 EventSpec(
-                    c.pk,
+                    pk,
                     Status.ACTIVE,
                     Status.ACTIVE,
-                    reason=_("Expiry reminder sent"),
-                    data={"reminder": True},
+                    reason=_("Expiry reminder sent (%(days)d days before)") % {"days": days},
+                    data={"reminder": True, "days": days},
                 )
-                for c in certs
-            ],
-            at=now,
-        )
-        _notify_many(group.tenant, [(c, "reminder", "") for c in certs])
-        curricula = _recert_curricula(group.tenant, [group]).get(group.pk, [])
-        _enroll(
-            group.tenant,
-            [(c.membership, curricula) for c in certs],
-            due_at=min(c.valid_until for c in certs),
-        )
-        total += len(certs)
-    return total
+            )
+            assigned = any((member, c.pk) in open_pairs for c in curricula.get(group_id, []))
+            notices.append(
+                Notice(
+                    membership_id=member,
+                    certification_id=pk,
+                    email=email,
+                    kind="reminder_training" if assigned else "reminder",
+                    params=_message_params(
+                        group=name,
+                        valid_until=until,
+                        grace_until=grace,
+                        due=min(until, grace) if grace else until,
+                    ),
+                )
+            )
+        append_events(tenant_id=tenant_id, specs=specs, at=now)
+        _notify(tenant_id=tenant_id, language=group[0][-1], notices=notices)
+    logger.info("certification.reminded count=%s", len(ids))
+    return len(ids)
 
 
 @transaction.atomic

@@ -82,7 +82,7 @@ def make_group(
     quizzes=(),
     industries=(),
     validity_days=365,
-    reminder_days=30,
+    reminder_schedule=(60, 30, 7),
     target=0,
     min_score=None,
 ):
@@ -92,7 +92,7 @@ def make_group(
         name=(code or "Skill group").title(),
         requires_approval=requires_approval,
         validity_days=validity_days,
-        reminder_days=reminder_days,
+        reminder_schedule=list(reminder_schedule),
         target_headcount=target,
         external_id=f"EXT-{code or next(_seq)}",
     )

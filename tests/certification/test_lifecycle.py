@@ -135,7 +135,9 @@ def test_reminders_are_sent_once_and_enrol_for_recertification(
     world, mailoutbox, django_capture_on_commit_callbacks
 ):
     curriculum = make_curriculum(world.tenant, code="telco")
-    group = make_group(world.tenant, curricula=[curriculum], reminder_days=30, validity_days=100)
+    group = make_group(
+        world.tenant, curricula=[curriculum], reminder_schedule=[30], validity_days=100
+    )
     cert = certify(world.agent, group=group, approve_by=world.lead)
     other = certify(world.other_agent, group=group, approve_by=world.lead)
     Enrollment.objects.all().delete()
@@ -144,7 +146,8 @@ def test_reminders_are_sent_once_and_enrol_for_recertification(
         assert send_expiry_reminders(now=now) == 2
         assert send_expiry_reminders(now=now) == 0
         assert send_expiry_reminders(now=now + timedelta(days=1)) == 0
-    assert Notification.objects.filter(kind="reminder").count() == 2
+    # Training was assigned (the curriculum has a quiz to pass again), and the message says so.
+    assert Notification.objects.filter(kind="reminder_training").count() == 2
     cert.refresh_from_db()
     assert cert.reminded_at == now
     # Mail goes out in the tenant's language (zh-hans here), once per reminded agent.
@@ -156,13 +159,15 @@ def test_reminders_are_sent_once_and_enrol_for_recertification(
         "membership_id", flat=True
     )
     assert set(enrolled) == {world.agent.pk, world.other_agent.pk}
-    assert Enrollment.objects.get(membership=world.agent).due_at == min(
-        cert.valid_until, other.valid_until
-    )
+    # Each agent's assignment is due at that agent's expiry.
+    assert Enrollment.objects.get(membership=world.agent).due_at == cert.valid_until
+    assert Enrollment.objects.get(membership=world.other_agent).due_at == other.valid_until
 
 
 def test_reminder_window_not_reached_sends_nothing(world):
-    group = make_group(world.tenant, curricula=[make_curriculum(world.tenant)], reminder_days=7)
+    group = make_group(
+        world.tenant, curricula=[make_curriculum(world.tenant)], reminder_schedule=[7]
+    )
     cert = certify(world.agent, group=group, approve_by=world.lead)
     assert send_expiry_reminders(now=cert.valid_until - timedelta(days=8)) == 0
     assert send_expiry_reminders(now=cert.valid_until - timedelta(days=6)) == 1
@@ -174,7 +179,7 @@ def test_passing_again_after_a_reminder_renews_the_window(world):
         world.tenant, curricula=[curriculum], requires_approval=False, validity_days=60
     )
     cert = certify(world.agent, group=group)
-    old_until = cert.valid_until
+    old_from, old_until = cert.valid_from, cert.valid_until
     send_expiry_reminders(now=timezone.now() - timedelta(minutes=5) + timedelta(days=31))
     cert.refresh_from_db()
     assert cert.reminded_at is not None
@@ -188,9 +193,12 @@ def test_passing_again_after_a_reminder_renews_the_window(world):
     evaluate_agent(tenant=world.tenant, membership=world.agent, now=renewed_at)
     cert.refresh_from_db()
     assert cert.status == "active" and cert.valid_until > old_until and cert.reminded_at is None
-    # The renewal is recorded at the evaluation's time, like the new window.
+    # The renewal is recorded at the evaluation's time; the window keeps its start and ends a
+    # full period after the renewal.
     event = CertificationEvent.objects.filter(certification=cert).last()
-    assert event.data.get("renewed") and event.at == renewed_at == cert.valid_from
+    assert event.data.get("renewed") and event.at == renewed_at
+    assert cert.valid_from == old_from
+    assert cert.valid_until == renewed_at + timedelta(days=group.validity_days)
 
 
 def test_new_version_requiring_recertification_sets_grace_deadline(

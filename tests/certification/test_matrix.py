@@ -47,7 +47,7 @@ def mx(world):
     c1 = make_curriculum(tenant, lessons=2, quizzes=1)
     c2 = make_curriculum(tenant, lessons=0, quizzes=1)
     c3 = make_curriculum(tenant, lessons=2, quizzes=1)
-    g1 = make_group(tenant, code="g1", curricula=[c1], reminder_days=30)
+    g1 = make_group(tenant, code="g1", curricula=[c1], reminder_schedule=[30, 7])
     g2 = make_group(tenant, code="g2", quizzes=[c2.quizzes.get()], requires_approval=True)
     g3 = make_group(tenant, code="g3", curricula=[c3])
     hidden = make_group(tenant, code="g0", curricula=[c1])
@@ -95,9 +95,10 @@ def _expected(tenant, member, groups):
     for item in items:
         cert = item.certification
         if cert is not None and cert.status == "active":
-            soon = cert.valid_until <= now + timedelta(days=item.result.skill_group.reminder_days)
+            window = timedelta(days=item.result.skill_group.reminder_window_days)
+            soon = cert.valid_until <= now + window
             out.append("expiring" if soon or cert.grace_until else "active")
-        elif cert is not None:
+        elif cert is not None and cert.status == "pending":
             out.append("pending")
         else:
             out.append(f"progress {item.result.percent}%" if item.result.percent else "none")

@@ -102,7 +102,7 @@ def test_admin_refuses_requirement_on_retired_curriculum(world, client_for):
         "name": group.name,
         "validity_days": 365,
         "requires_approval": "on",
-        "reminder_days": 30,
+        "reminder_schedule": "60,30,7",
         "target_headcount": 0,
         "external_id": "",
         "active": "on",
