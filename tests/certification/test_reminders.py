@@ -122,12 +122,12 @@ def test_the_reminder_sweep_takes_a_constant_number_of_statements(world):
     Certification.objects.filter(tenant=large).update(valid_until=now + 200 * DAY)
     # The claim and one SELECT of values; then per tenant: requirements, curricula, the
     # assignment (quizzes, enrolments, one INSERT), the chain's lock, tail and INSERT, the
-    # notifications and the e-mails.
+    # agents' time zones (the reminder shows dates), the notifications and the e-mails.
     count, statements = _sweep_statements(now)
-    assert (count, len(statements)) == (3, 2 + 10)
+    assert (count, len(statements)) == (3, 2 + 11)
     Certification.objects.filter(tenant=large).update(valid_until=now + 10 * DAY)
     count, statements = _sweep_statements(now)
-    assert (count, len(statements)) == (40, 2 + 10)
+    assert (count, len(statements)) == (40, 2 + 11)
     claims = [
         s for s in statements if s.startswith("UPDATE") and "certification_certification" in s
     ]
@@ -136,7 +136,7 @@ def test_the_reminder_sweep_takes_a_constant_number_of_statements(world):
     # tenant gives them their due date instead of the INSERT (a run with both does both).
     Certification.objects.update(reminder_days=None, reminded_at=None)
     count, statements = _sweep_statements(now)
-    assert (count, len(statements)) == (43, 2 + 2 * 10)
+    assert (count, len(statements)) == (43, 2 + 2 * 11)
 
 
 def test_the_schedule_is_validated_in_forms_and_in_the_database(world):

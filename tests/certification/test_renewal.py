@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from certification.models import Certification, Notification
 from certification.services import (
@@ -102,7 +103,7 @@ def test_the_reminder_assigns_the_current_version_again_when_the_enrolment_is_co
         (curriculum.pk, cert.valid_until, True)
     ]
     notice = Notification.objects.get(membership=world.agent, kind="reminder_training")
-    assert "assigned" in notice.text and cert.valid_until.date().isoformat() in notice.text
+    assert "assigned" in notice.text and _shown(cert.valid_until) in notice.text
     # Passing the quiz again completes the reopened enrolment (and renews the certification).
     sit_quiz(world.agent, curriculum.quizzes.get(), percent=90, when=cert.valid_until - 9 * DAY)
     enrolment.refresh_from_db()
@@ -116,7 +117,7 @@ def test_the_reminder_claims_no_training_when_there_is_nothing_to_retake(world):
     assert send_expiry_reminders(now=cert.valid_until - 10 * DAY) == 1
     notice = Notification.objects.get(certification=cert, kind__startswith="reminder")
     assert notice.kind == "reminder" and "assigned" not in notice.text
-    assert cert.valid_until.date().isoformat() in notice.text
+    assert _shown(cert.valid_until) in notice.text
     assert not Enrollment.objects.filter(membership=world.agent, completed_at=None).exists()
 
 
@@ -295,3 +296,8 @@ def test_a_renewal_after_a_reminder_needs_every_quiz_passed_again(world):
     # The reopened assignment completed with the same passes.
     enrolment = Enrollment.objects.get(membership=world.agent, curriculum=curriculum)
     assert enrolment.completed_at == reminded + 2 * HOUR
+
+
+def _shown(moment) -> str:
+    """A time as a notification shows it to the reader (the active zone, the language's format)."""
+    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
