@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -8,8 +9,10 @@ from django.views.decorators.http import require_POST
 
 from core.errors import NotFound
 
-from .forms import SwitchTenantForm
+from .forms import LoginForm, SwitchTenantForm
 from .services import switch_tenant
+
+login_view = LoginView.as_view(authentication_form=LoginForm)
 
 
 @login_required
