@@ -44,3 +44,28 @@ def hypothesis_run(test, *, ci: int, nightly: int):
         suppress_health_check=list(HealthCheck),
     )(test)
     return seed(SEED)(configured) if NIGHTLY else configured
+
+
+def multipart(
+    fields: list[tuple[str, str]], files: list[tuple[str, bytes, bytes]] = ()
+) -> tuple[bytes, str]:
+    """A multipart/form-data body as a careless or hostile client sends it: field values and
+    file names as raw bytes (lone surrogates as their would-be UTF-8, a NUL as a NUL, path
+    separators kept), which Django's test client would clean or refuse to encode. ``files`` are
+    (field name, raw file name, content). Returns the body and its content type."""
+    boundary = b"skillgate-fuzz-boundary"
+    parts = []
+    for name, value in fields:
+        parts.append(
+            b'Content-Disposition: form-data; name="%s"\r\n\r\n%s'
+            % (name.encode(), value.encode("utf-8", "surrogatepass"))
+        )
+    for name, filename, content in files:
+        quoted = filename.replace(b"\\", b"\\\\").replace(b'"', b'\\"')
+        parts.append(
+            b'Content-Disposition: form-data; name="%s"; filename="%s"\r\n'
+            b"Content-Type: application/octet-stream\r\n\r\n%s" % (name.encode(), quoted, content)
+        )
+    body = b"".join(b"--%s\r\n%s\r\n" % (boundary, part) for part in parts)
+    body += b"--%s--\r\n" % boundary
+    return body, f"multipart/form-data; boundary={boundary.decode()}"
