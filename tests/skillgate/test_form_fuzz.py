@@ -376,19 +376,18 @@ def _encode(pairs: list[tuple[str, str]]) -> str:
     return urlencode(pairs, doseq=False, errors="surrogatepass")
 
 
-def _multipart(pairs: list[tuple[str, str]]) -> dict:
-    data: dict[str, list[bytes]] = {}
-    for key, value in pairs:
-        data.setdefault(key, []).append(value.encode("utf-8", "surrogatepass"))
-    return data
-
-
-def send(client: Client, method: str, path: str, pairs, multipart: bool = False):
+def send(client: Client, method: str, path: str, pairs, target: Target | None = None):
     if method == "get":
         query = _encode(pairs)
         return client.get(f"{path}?{query}" if query else path)
-    if multipart:
-        return client.post(path, _multipart(pairs))
+    if target is not None and target.multipart:
+        # A file input's value is sent as a file: the value is its name and its content.
+        files = {n for n, f in target.fields.items() if f.kind == "file"}
+        body, content_type = fuzzing.multipart(
+            [(k, v) for k, v in pairs if k not in files],
+            [(k, *(2 * [v.encode("utf-8", "surrogatepass")])) for k, v in pairs if k in files],
+        )
+        return client.generic("POST", path, body, content_type)
     return client.generic(
         "POST", path, _encode(pairs).encode("ascii"), "application/x-www-form-urlencoded"
     )
@@ -413,7 +412,7 @@ def checked_request(client, tally: Tally, target: Target, path: str, pairs) -> i
     with rolled_back(client):
         before = row_counts()
         try:
-            response = send(client, target.method, path, pairs, target.multipart)
+            response = send(client, target.method, path, pairs, target)
         except Exception as exc:  # the test client re-raises what would have been a 500
             raise AssertionError(f"{where} raised {exc!r}") from exc
         tally.requests += 1
@@ -593,7 +592,7 @@ class Discovery:
                 reads = {"get": set(), "post": set()}
                 self.recorder.active = reads
                 with rolled_back(self.client):
-                    response = send(self.client, method, path, pairs)
+                    response = send(self.client, method, path, pairs, target)
                 self.recorder.active = None
                 self.pages += 1
                 if round_ == 0:
