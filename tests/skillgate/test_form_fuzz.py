@@ -54,6 +54,7 @@ from django.utils.http import urlsafe_base64_encode
 from hypothesis import given, note
 from hypothesis import strategies as st
 
+from core import jsonbody
 from tenants.admin_site import admin_site
 from tenants.models import User
 from tests import fuzzing
@@ -145,6 +146,17 @@ ODD = st.one_of(
     ),
     st.text(st.characters(exclude_characters="\x00"), max_size=30),
 )
+# Values of a JSON body: wrong types, numbers past any column, NaN, nesting, hostile strings.
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**30), max_value=10**30)
+    | st.floats()
+    | ODD
+    | NUL,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(ODD, inner, max_size=3),
+    max_leaves=6,
+)
 PATH_TEXT = st.one_of(
     st.sampled_from(EDGE_NUMBERS + EDGE_DATES + WRONG_TYPES),
     st.text(max_size=12).map(lambda s: f"{s}\x00"),
@@ -200,6 +212,7 @@ class Target:
     url_name: str
     paths: list[str] = field(default_factory=list)
     multipart: bool = False
+    json: bool = False  # answers JSON: its body is a JSON object, not a form
     fields: dict[str, Field] = field(default_factory=dict)
     probed: bool = False
     answered: bool = False  # a probe was not refused (by role, method or a missing object)
@@ -314,9 +327,40 @@ class Recorder:
         return self.get_response(request)
 
 
+class RecordingJSON(dict):
+    """A decoded JSON object body that remembers the keys a view reads from it."""
+
+    def __init__(self, data: dict, reads: set):
+        super().__init__(data)
+        self.reads = reads
+
+    def __getitem__(self, key):
+        self.reads.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self.reads.add(key)
+        return super().get(key, default)
+
+    def __contains__(self, key):
+        self.reads.add(key)
+        return super().__contains__(key)
+
+
 @pytest.fixture
-def recorder(settings):
+def recorder(settings, monkeypatch):
+    """Records, while probing, the keys views read from the query string, the form body and a
+    JSON body (the browser's JSON endpoints parse theirs with core.jsonbody.loads)."""
     settings.MIDDLEWARE = [*settings.MIDDLEWARE, f"{__name__}.Recorder"]
+    parse = jsonbody.loads
+
+    def recording_loads(raw):
+        data = parse(raw)
+        if Recorder.active is not None and isinstance(data, dict):
+            return RecordingJSON(data, Recorder.active["json"])
+        return data
+
+    monkeypatch.setattr(jsonbody, "loads", recording_loads)
     yield Recorder
     Recorder.active = None
 
@@ -377,6 +421,9 @@ def _encode(pairs: list[tuple[str, str]]) -> str:
 
 
 def send(client: Client, method: str, path: str, pairs, target: Target | None = None):
+    if method == "post" and target is not None and target.json:
+        body = json.dumps(dict(pairs), ensure_ascii=True).encode()
+        return client.generic("POST", path, body, "application/json")
     if method == "get":
         query = _encode(pairs)
         return client.get(f"{path}?{query}" if query else path)
@@ -440,7 +487,7 @@ def submissions(draw, target: Target):
     families = [ODD]
     if draw(st.integers(0, 3)) == 0:
         families.append(NUL)
-    hostile_value = st.one_of(families)
+    hostile_value = JSON_VALUES if target.json else st.one_of(families)
     huge_field = draw(st.sampled_from([None, None, None, *target.fields]))
     pairs, hostile = [], []
     for name, spec in target.fields.items():
@@ -589,7 +636,7 @@ class Discovery:
             for round_ in range(PROBE_ROUNDS):
                 known = set(target.fields)
                 pairs = valid_pairs(target) + ([("_probe", "1")] if round_ else [])
-                reads = {"get": set(), "post": set()}
+                reads = {"get": set(), "post": set(), "json": set()}
                 self.recorder.active = reads
                 with rolled_back(self.client):
                     response = send(self.client, method, path, pairs, target)
@@ -600,7 +647,11 @@ class Discovery:
                     to_login = status == 302 and "/login/" in response.get("Location", "")
                     target.probed = True
                     target.answered |= status not in (403, 404, 405) and not to_login
-                for name in reads[method]:
+                if method == "post" and response.get("Content-Type", "").startswith(
+                    "application/json"
+                ):
+                    target.json = True  # from the next round on, bodies are JSON objects
+                for name in reads[method] | reads["json"]:
                     target.add(name)
                 self.read_context(response, target, method)
                 if method == "get" and response.status_code == 200:
