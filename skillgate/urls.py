@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core.appmodules import app_modules
 from tenants.admin_site import admin_site
+from tenants.views import login_view
 
 from . import views
 
@@ -12,6 +13,7 @@ api_v1 = [path("", include(module)) for _app, module in app_modules("api_urls")]
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("healthz/", views.healthz, name="healthz"),
+    path("accounts/login/", login_view, name="login"),  # before Django's: the checked form
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

@@ -14,10 +14,14 @@ from functools import wraps
 
 from django.contrib import admin
 from django.contrib.admin.utils import get_fields_from_path
-from django.contrib.admin.widgets import ForeignKeyRawIdWidget
+from django.contrib.admin.widgets import (
+    AutocompleteSelect,
+    AutocompleteSelectMultiple,
+    ForeignKeyRawIdWidget,
+)
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
-from django.db import models
+from django.db import connection, models
 from django.http import Http404
 from rest_framework import permissions
 
@@ -216,15 +220,20 @@ def _is_tenant_model(model) -> bool:
 
 def _scope_choices(field, db_field, request):
     """Foreign-key choices in admin forms offer only rows of the active tenant; raw-id widgets
-    show no label for another tenant's id."""
-    if field is None or request.user.is_superuser:
+    show no label for another tenant's id; autocomplete widgets show a form with an invalid id
+    instead of failing on it."""
+    if field is None:
+        return
+    widget = getattr(field.widget, "widget", field.widget)
+    if type(widget) in SAFE_AUTOCOMPLETE:
+        widget.__class__ = SAFE_AUTOCOMPLETE[type(widget)]
+    if request.user.is_superuser:
         return
     related = db_field.related_model
     if not _is_tenant_model(related):
         return
     tenant = getattr(request, "tenant", None)
     field.queryset = scope_queryset(field.queryset, tenant)
-    widget = getattr(field.widget, "widget", field.widget)
     # ManyToManyRawIdWidget shows no labels at all; the foreign-key one looks them up.
     if type(widget) is ForeignKeyRawIdWidget:
         widget.__class__ = TenantForeignKeyRawIdWidget
@@ -247,6 +256,48 @@ class TenantForeignKeyRawIdWidget(ForeignKeyRawIdWidget):
         except (ValueError, TypeError, ValidationError):
             return "", ""
         return super().label_and_url_for_value(value)
+
+
+def _holds_key(key_field, value) -> bool:
+    """Whether ``value`` can be looked up in ``key_field`` at all: of its type, and inside the
+    column's range for integers."""
+    try:
+        key = key_field.to_python(value)
+        key_field.get_prep_value(key)
+    except (ValidationError, ValueError, TypeError):
+        return False
+    if isinstance(key, int):
+        low, high = connection.ops.integer_field_range(key_field.get_internal_type())
+        return (low is None or key >= low) and (high is None or key <= high)
+    return True
+
+
+class _KeysOnlyAutocomplete:
+    """Django's autocomplete widget looks the submitted value up again to show it when the form
+    comes back with errors, as it was sent: a value that is not an id (``"\x0b"``, ``"abc"``,
+    an id past bigint) raised in that query, a 500 instead of the form's own "select a valid
+    choice". Values the key cannot hold are left out; the field already reports them."""
+
+    def optgroups(self, name, value, attr=None):
+        remote = self.field.remote_field
+        key_field = remote.model._meta.get_field(
+            getattr(remote, "field_name", None) or remote.model._meta.pk.name
+        )
+        return super().optgroups(name, [v for v in value if _holds_key(key_field, v)], attr)
+
+
+class KeysOnlyAutocompleteSelect(_KeysOnlyAutocomplete, AutocompleteSelect):
+    pass
+
+
+class KeysOnlyAutocompleteSelectMultiple(_KeysOnlyAutocomplete, AutocompleteSelectMultiple):
+    pass
+
+
+SAFE_AUTOCOMPLETE = {
+    AutocompleteSelect: KeysOnlyAutocompleteSelect,
+    AutocompleteSelectMultiple: KeysOnlyAutocompleteSelectMultiple,
+}
 
 
 class TenantRelatedFieldListFilter(admin.RelatedFieldListFilter):

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -9,8 +10,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import NotFound
 
-from .forms import PreferencesForm, SwitchTenantForm
+from .forms import LoginForm, PreferencesForm, SwitchTenantForm
 from .services import set_time_zone, switch_tenant
+
+login_view = LoginView.as_view(authentication_form=LoginForm)
 
 
 @login_required

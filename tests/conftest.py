@@ -50,6 +50,13 @@ def _reason_missing(item) -> str | None:
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
+def pytest_report_header(config):
+    # The fuzz tests' mode, and at night the seed that replays a failure.
+    from tests import fuzzing
+
+    return fuzzing.describe()
+
+
 def pytest_collection_modifyitems(config, items):
     if IN_CI:
         return

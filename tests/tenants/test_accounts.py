@@ -1,6 +1,7 @@
 """Login, throttling, sessions, language and tenant switching."""
 
 import pytest
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
@@ -30,6 +31,16 @@ def test_wrong_password_is_shown_on_the_form(world):
     response = login(Client(), "agent", "wrong")
     assert response.status_code == 200
     assert response.context["form"].non_field_errors()
+
+
+@pytest.mark.parametrize("length", [151, 256, 5_000])
+def test_over_long_username_is_a_form_error_and_records_nothing(length, world):
+    """Django's login form never checked the username's length: a name longer than the
+    failed-login record's column (255) was a 500."""
+    response = login(Client(), "汉" * length, "wrong")
+    assert response.status_code == 200
+    assert "username" in response.context["form"].errors
+    assert not AccessAttempt.objects.exists()
 
 
 def test_repeated_failed_logins_are_throttled(world):

@@ -1,6 +1,7 @@
 """The admin's tenant scoping beyond the changelist: list filters, search (autocomplete),
 popups and raw-id labels offer only the active tenant's rows; platform superusers see all."""
 
+import pytest
 from django.contrib import admin
 from django.test import Client, RequestFactory
 
@@ -10,8 +11,8 @@ from tenants.mixins import TenantModelAdmin, TenantRelatedFieldListFilter
 from tenants.models import Membership
 from tests.certification.factories import make_group
 from tests.factories import UserFactory, make_team
-from tests.training.factories import CategoryFactory, make_question
-from training.models import Question
+from tests.training.factories import CategoryFactory, make_question, make_quiz
+from training.models import Question, QuizQuestion
 
 
 def _filter_choices(response, field_path):
@@ -113,3 +114,31 @@ def test_filters_on_users_and_tenants_offer_only_the_tenants_own(world):
     assert world.other_admin.user_id not in offered["user"]
     # One tenant is a single choice: Django leaves such a filter out.
     assert offered.get("tenant", {world.tenant.pk}) == {world.tenant.pk}
+
+
+def _change_form_data(page) -> dict:
+    """The POST a change page would send unchanged: its form's values and each inline's
+    management form."""
+    form = page.context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    for inline in page.context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        data.update({management.add_prefix(k): v for k, v in management.initial.items()})
+    return data
+
+
+@pytest.mark.parametrize("value", ["\x0b", "abc", str(10**30), "-1"])
+def test_autocomplete_field_with_an_invalid_id_shows_the_form_again(value, world, client_for):
+    """The quiz page's fixed questions use an autocomplete widget, which looked the submitted
+    value up again to show it next to the error: a value that is no id was a 500."""
+    quiz = make_quiz(world.tenant, n_questions=0)
+    client = client_for(world.trainer)
+    url = f"/admin/training/quiz/{quiz.pk}/change/"
+    data = _change_form_data(client.get(url))
+    data.update({"fixed_items-TOTAL_FORMS": "1", "fixed_items-0-question": value})
+    data["fixed_items-0-position"] = "0"
+    response = client.post(url, data)
+    assert response.status_code == 200
+    errors = response.context["inline_admin_formsets"][0].formset.errors
+    assert "question" in errors[0], errors
+    assert not QuizQuestion.objects.filter(quiz=quiz).exists()

@@ -187,6 +187,16 @@ def html_to_text(html: str) -> str:
     return text.strip()
 
 
+def _texts(question: ParsedQuestion) -> list[str]:
+    return [
+        question.text,
+        question.name,
+        question.explanation,
+        question.category or "",
+        *(text for choice in question.choices for text in (choice.text, choice.feedback)),
+    ]
+
+
 def validate(question: ParsedQuestion) -> list[FormatError]:
     """The checks every format shares; each problem is reported at the question's location."""
     loc = question.location
@@ -195,6 +205,11 @@ def validate(question: ParsedQuestion) -> list[FormatError]:
         return [FormatError(loc, _("Unknown question type “%(type)s”.") % {"type": question.qtype})]
     if not question.text.strip():
         errors.append(_("The question has no text."))
+    if any("\x00" in text for text in _texts(question)):
+        # PostgreSQL text cannot hold it: refused here with its place, not by the database.
+        errors.append(
+            _("The question contains a NUL character (U+0000), which is never valid text.")
+        )
     if len(question.name) > MAX_NAME:
         errors.append(_("The name is longer than %(max)d characters.") % {"max": MAX_NAME})
     if question.category is not None and len(question.category) > MAX_CATEGORY:
