@@ -42,11 +42,17 @@ class AllBetween(Func):
     """``low <= ALL(array) AND high >= ALL(array)``: every element of an array column within
     bounds (true for an empty array), for a check constraint."""
 
-    template = "(%(low)s <= ALL(%(expressions)s) AND %(high)s >= ALL(%(expressions)s))"
     output_field = models.BooleanField()
 
     def __init__(self, expression, *, low: int, high: int):
         super().__init__(expression, low=int(low), high=int(high))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        # The array appears twice, so its parameters do too: when Django validates the
+        # constraint in Python (model forms) the column is a bound value, not a name.
+        sql, params = compiler.compile(self.get_source_expressions()[0])
+        low, high = int(self.extra["low"]), int(self.extra["high"])
+        return f"({low} <= ALL({sql}) AND {high} >= ALL({sql}))", [*params, *params]
 
 
 class SkillGroup(TenantScopedModel):

@@ -230,3 +230,14 @@ def test_the_migration_keeps_each_groups_reminder_day_as_its_schedule(world):
     # Reminded under the old single reminder: not reminded again for it in this period.
     assert cert.reminder_days == 45
     assert send_expiry_reminders(now=cert.valid_until - 10 * DAY) == 0
+
+
+def test_the_schedules_database_check_also_validates_in_python(world):
+    """Model validation runs the check constraint's own condition (without the field
+    validators), so a form or the admin refuses what the database would."""
+    group = make_group(world.tenant)
+    group.reminder_schedule = [400]
+    with pytest.raises(ValidationError):
+        group.validate_constraints()
+    group.reminder_schedule = [60, 30, 7]
+    group.validate_constraints()
