@@ -13,7 +13,9 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import get_fields_from_path
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import (
     AutocompleteSelect,
     AutocompleteSelectMultiple,
@@ -102,6 +104,18 @@ class TenantAPIMixin:
         return scope_queryset(self.base_queryset(), self.request.tenant)
 
 
+class SafeDateChangeList(ChangeList):
+    """Django turns a date-hierarchy year, month or day that is not a date into its "?e=1"
+    redirect, but a number past what a C long holds raises OverflowError instead (a 500);
+    it is the same bad input."""
+
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except OverflowError as exc:
+            raise IncorrectLookupParameters(exc) from exc
+
+
 class TenantAdminMixin:
     """Scopes a ModelAdmin to the admin user's active tenant (platform superusers see all)."""
 
@@ -111,6 +125,9 @@ class TenantAdminMixin:
 
     def _tenant(self, request):
         return getattr(request, "tenant", None)
+
+    def get_changelist(self, request, **kwargs):
+        return SafeDateChangeList
 
     def _role(self, request):
         membership = getattr(request, "membership", None)

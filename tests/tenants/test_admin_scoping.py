@@ -142,3 +142,12 @@ def test_autocomplete_field_with_an_invalid_id_shows_the_form_again(value, world
     errors = response.context["inline_admin_formsets"][0].formset.errors
     assert "question" in errors[0], errors
     assert not QuizQuestion.objects.filter(quiz=quiz).exists()
+
+
+@pytest.mark.parametrize("year", ["10000", str(10**30)])
+def test_a_date_hierarchy_year_past_the_calendar_is_bad_input_not_a_500(year, world, client_for):
+    response = client_for(world.admin).get(
+        "/admin/scheduling/shiftassignment/", {"starts_at__year": year}
+    )
+    assert response.status_code == 302
+    assert response["Location"].endswith("?e=1")
