@@ -53,4 +53,6 @@ NOT_IDS = {
     "tenants.views:next": "where to go after switching: a local URL",
     "tenants.forms.PreferencesForm.time_zone": "an IANA time zone name, not an id",
     "tenants.admin_site:next": "where to go after signing in to the admin: a URL",
+    "tenants.forms.LoginForm.username": "the name a person signs in with, looked up globally",
+    "tenants.forms.LoginForm.password": "a password",
 }
