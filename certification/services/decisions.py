@@ -203,13 +203,8 @@ def reinstate_certification(
     old = _locked(tenant, certification)
     if old.status != Status.REVOKED:
         raise Conflict(_("Only a revoked certification can be reinstated."), code="not_revoked")
-    if actor.tenant_id != tenant.pk or actor.role not in DECIDER_ROLES:
-        raise NotPermitted(_("You may not decide on certifications."), code="not_a_decider")
-    if actor.role == Role.TEAM_LEAD and old.membership.team_id not in led_team_ids(actor):
-        raise NotPermitted(
-            _("%(agent)s is not in your team.") % {"agent": old.membership.user},
-            code="outside_team",
-        )
+    # Who may ask for it back is who may decide on it: never the agent themselves.
+    check_may_decide(actor=actor, cert=old)
     cert = Certification(
         tenant=tenant,
         membership=old.membership,

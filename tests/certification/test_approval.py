@@ -184,6 +184,17 @@ def test_revocation_publishes_and_reinstating_needs_a_new_approval(world):
     assert Certification.objects.get(pk=again.pk).status == "active"
 
 
+def test_lead_cannot_reinstate_own_revoked_certification(world):
+    cert = certify(world.lead, approve_by=world.admin)
+    revoke_certification(tenant=world.tenant, certification=cert, actor=world.admin, reason="Audit")
+    with pytest.raises(NotPermitted) as exc:
+        reinstate_certification(
+            tenant=world.tenant, certification=cert, actor=world.lead, reason="I disagree"
+        )
+    assert exc.value.code == "self_approval"
+    assert not Certification.objects.filter(membership=world.lead, status="pending").exists()
+
+
 def test_revoking_a_decided_certification_is_refused(world):
     cert = certify(world.agent)
     reject_certification(tenant=world.tenant, certification=cert, actor=world.lead, comment="No")
