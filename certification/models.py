@@ -7,6 +7,8 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Func, Q
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from core.db.roles import append_only
@@ -323,7 +325,7 @@ class ChainCheckpoint(TenantScopedModel):
         indexes = [models.Index(fields=["tenant", "at"], name="checkpoint_tenant_at")]
 
     def __str__(self) -> str:
-        return f"#{self.seq} @ {self.at:%Y-%m-%d %H:%M:%S}"
+        return f"#{self.seq} @ {date_format(timezone.localtime(self.at), 'DATETIME_FORMAT')}"
 
 
 class Notification(TenantScopedModel):

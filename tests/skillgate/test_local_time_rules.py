@@ -20,10 +20,7 @@ LITERAL_FORMAT = re.compile(r"""\|(?:date|time):(["'])(?P<format>[^"']*)\1""")
 FIXED_ZONE = re.compile(r"""\|utc\b|\{%\s*timezone\s+["']|\{%\s*localtime\s+off""")
 PYTHON_TIME_FORMAT = re.compile(r"""strftime\(|\{[^{}\n]*:[^{}\n]*%[HIMSpzZ]""")
 # Left alone on purpose, with the reason.
-PYTHON_ALLOWED = {
-    # CertificationEvent.__str__ (the tamper-evident trail's own code, changed only with it).
-    "certification/models.py",
-}
+PYTHON_ALLOWED: set[str] = set()
 
 
 def template_problems(text: str) -> list[str]:
